@@ -1,0 +1,1 @@
+"""The Qt layer: services that own threads and expose signals, and the widgets."""

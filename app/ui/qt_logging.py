@@ -1,0 +1,30 @@
+"""Route Qt's own messages (qDebug, qWarning, …) into Python logging."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
+
+log = logging.getLogger("qt")
+
+_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+
+
+def _handler(msg_type: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    where = f" ({context.category})" if context.category and context.category != "default" else ""
+    log.log(_LEVELS.get(msg_type, logging.WARNING), "%s%s", message, where)
+
+
+def install_qt_message_handler() -> None:
+    qInstallMessageHandler(_handler)
+
+
+def remove_qt_message_handler() -> None:
+    qInstallMessageHandler(None)

@@ -1,0 +1,1 @@
+"""Generated gpt-oss GGUF models for the tests (never downloaded, never committed)."""
