@@ -1,0 +1,1 @@
+"""Model files: inspecting GGUF files without loading them."""

@@ -1,0 +1,1 @@
+"""Qt services: QObjects that own threads and talk to the GUI through signals."""
