@@ -117,3 +117,16 @@ def write_gptoss_gguf(path: Path, shape: Shape, vocab: Vocab,
     writer.close()
     tmp.replace(path)
     return path
+
+
+def write_foreign_gguf(path: Path, architecture: str = "llama") -> Path:
+    """A valid GGUF of another architecture, to check that it is refused by name."""
+    writer = gguf.GGUFWriter(str(path), architecture)
+    writer.add_name(f"test-{architecture}")
+    writer.add_block_count(1)
+    writer.add_tensor("token_embd.weight", np.zeros((4, 8), dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path
