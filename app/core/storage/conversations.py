@@ -147,6 +147,6 @@ def automatic_title(text: str, length: int = TITLE_LENGTH) -> str:
         return line
     cut = line[: length - 1]
     space = cut.rfind(" ")
-    if space >= length // 2:
+    if line[len(cut)] != " " and space >= length // 2:  # do not end inside a word
         cut = cut[:space]
     return cut.rstrip(" ,.;:-") + _ELLIPSIS

@@ -21,8 +21,12 @@ from app.core.storage.errors import (
     is_corruption,
     translate,
 )
-from app.core.storage.migrations import migrate, refuse_if_too_new, user_version
-from app.core.storage.schema import SCHEMA_VERSION
+from app.core.storage.migrations import (
+    latest_version,
+    migrate,
+    refuse_if_too_new,
+    user_version,
+)
 
 log = logging.getLogger(__name__)
 
@@ -138,9 +142,11 @@ def open_database(path: Path | str, *, read_only: bool = False,
 
 
 def _open_read_write(path: Path, now: float) -> Database:
+    if path.exists():
+        _inspect(path)
     conn = _connect_checked(str(path), path)
     try:
-        found = _probe(conn, path)
+        found = user_version(conn)
         refuse_if_too_new(found, path)
         if found == 0:
             _prepare_new(conn, path)
@@ -162,7 +168,7 @@ def _open_read_only(path: Path, now: float) -> Database:
     try:
         found = _probe(conn, path)
         refuse_if_too_new(found, path)
-        if found < SCHEMA_VERSION:
+        if found < latest_version():
             memory = connect(MEMORY)
             conn.backup(memory)
             conn.close()
@@ -176,6 +182,19 @@ def _open_read_only(path: Path, now: float) -> Database:
         conn.close()
         raise
     return Database(conn, path, read_only=True)
+
+
+def _inspect(path: Path) -> None:
+    """Check an existing file through a read-only connection before opening it for writing.
+
+    A read-write connection would replay or checkpoint a WAL file into a damaged database when
+    it closes; a read-only one leaves every file as it was, ready to be moved aside intact.
+    """
+    conn = _connect_checked(f"{path.resolve().as_uri()}?mode=ro", path, uri=True)
+    try:
+        refuse_if_too_new(_probe(conn, path), path)
+    finally:
+        conn.close()
 
 
 def _connect_checked(target: str, path: Path, *, uri: bool = False) -> sqlite3.Connection:

@@ -26,9 +26,13 @@ def user_version(conn: sqlite3.Connection) -> int:
     return int(row[0])
 
 
+def latest_version(migrations: Sequence[Migration] | None = None) -> int:
+    return (MIGRATIONS if migrations is None else migrations)[-1].version
+
+
 def refuse_if_too_new(found: int, path: Path | None,
-                      migrations: Sequence[Migration] = MIGRATIONS) -> None:
-    latest = migrations[-1].version
+                      migrations: Sequence[Migration] | None = None) -> None:
+    latest = latest_version(migrations)
     if found > latest:
         raise DatabaseTooNewError(
             f"{path or 'The conversation database'} was written by a newer version of OSS Chat "
@@ -56,12 +60,13 @@ def copy_database(conn: sqlite3.Connection, target: Path) -> None:
 
 
 def migrate(conn: sqlite3.Connection, path: Path | None, *, now: float,
-            migrations: Sequence[Migration] = MIGRATIONS) -> Path | None:
+            migrations: Sequence[Migration] | None = None) -> Path | None:
     """Bring the database up to the last migration; returns the pre-migration copy, if any.
 
     `conn` must be in autocommit mode (isolation_level=None): each migration opens its own
     transaction.
     """
+    migrations = MIGRATIONS if migrations is None else migrations
     found = user_version(conn)
     refuse_if_too_new(found, path, migrations)
     pending = [m for m in migrations if m.version > found]
