@@ -64,14 +64,13 @@ def test_editing_a_user_message_starts_a_new_branch_and_keeps_the_old(
     assert _texts(store.switch_to(chat.u2.id)) == ["u1", "a1", "u2", "a2"]
 
 
-def test_editing_the_first_message_makes_a_second_root_and_retitles(
-        store: ConversationStore) -> None:
+def test_editing_the_first_message_makes_a_second_root(store: ConversationStore) -> None:
     chat = _chat(store)
     edited = store.edit_user_message(chat.u1.id, "A different opening question")
     assert edited.parent_id is None
     assert _texts(store.active_branch(chat.conversation_id)) == ["A different opening question"]
     assert store.sibling_info(edited.id).count == 2
-    assert store.get_conversation(chat.conversation_id).title == "A different opening question"
+    assert store.get_conversation(chat.conversation_id).title == "u1"
     assert _texts(store.switch_to(chat.u1.id)) == ["u1", "a1", "u2", "a2"]
 
 

@@ -136,7 +136,7 @@ def open_database(path: Path | str, *, read_only: bool = False,
     except DatabaseCorruptError as exc:
         moved = move_aside(path, now)
         log.warning("Moved the unreadable database %s aside to %s: %s", path, moved, exc)
-        notice = (f"Your conversation database could not be read ({exc.__cause__ or exc}). "
+        notice = (f"Your conversation database could not be read ({exc.reason}). "
                   f"It was kept as {moved} and a new, empty database was started.")
         return _open_read_write(path, now), notice
 
@@ -210,14 +210,14 @@ def _probe(conn: sqlite3.Connection, path: Path) -> int:
         found = user_version(conn)
         tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
         if found == 0 and tables:
-            raise DatabaseCorruptError(f"{path} is a database of another program")
+            raise DatabaseCorruptError(path, "it holds another program's tables")
         if found:
             problems = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
             if problems != ["ok"]:
-                raise DatabaseCorruptError("; ".join(problems))
+                raise DatabaseCorruptError(path, "; ".join(problems))
     except sqlite3.Error as exc:
         if is_corruption(exc):
-            raise DatabaseCorruptError(str(exc)) from exc
+            raise DatabaseCorruptError(path, str(exc)) from exc
         raise (translate(exc, path) or exc) from exc
     return found
 

@@ -28,7 +28,11 @@ class DatabaseTooNewError(StorageError):
 
 
 class DatabaseCorruptError(StorageError):
-    """The file is not a readable SQLite database."""
+    """The file is not a readable SQLite database (or not one of ours)."""
+
+    def __init__(self, where: Path | str, reason: str) -> None:
+        super().__init__(f"{where} is damaged or is not an OSS Chat database ({reason}).")
+        self.reason = reason
 
 
 class NotFoundError(LookupError):
@@ -77,7 +81,7 @@ def translate(exc: sqlite3.Error, path: Path | None) -> StorageError | None:
     if name.startswith("SQLITE_BUSY"):
         return StorageError(f"{where} is locked by another program; close it and try again.")
     if is_corruption(exc):
-        return DatabaseCorruptError(f"{where} is damaged ({exc}).")
+        return DatabaseCorruptError(where, str(exc))
     if name.startswith("SQLITE_IOERR"):
         return StorageError(f"Cannot read or write {where}: the disk reported an error ({exc}).")
     if name.startswith("SQLITE_PERM"):

@@ -221,7 +221,10 @@ class ConversationStore:
             return messages.get(conn, new_id)
 
     def edit_user_message(self, message_id: MessageId, new_text: str) -> Message:
-        """A new version of a user message, as a sibling of the old one (which is kept)."""
+        """A new version of a user message, as a sibling of the old one (which is kept).
+
+        The title stays: it names the conversation, whichever branch is on screen.
+        """
         now = self._clock()
         with self._db.write() as conn:
             original = messages.get(conn, message_id)
@@ -230,10 +233,6 @@ class ConversationStore:
                                  "only user messages can be edited")
             new_id = messages.add_child(conn, original.conversation_id, original.parent_id,
                                         role="user", answer=new_text, now=now)
-            conversation = conversations.get(conn, original.conversation_id)
-            if original.parent_id is None and conversation.title_source == "auto":
-                conversations.set_title(conn, conversation.id,
-                                        conversations.automatic_title(new_text), "auto")
             return messages.get(conn, new_id)
 
     def begin_reply(self, conversation_id: ConversationId, *, parent_id: MessageId | None = None,
