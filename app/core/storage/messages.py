@@ -31,6 +31,12 @@ COLUMNS = ("id, conversation_id, parent_id, active_child_id, role, answer, reaso
            "tool_calls, tool_results, harmony, effort, stats, status, error, created_at, "
            "updated_at")
 _PREFIXED = ", ".join(f"m.{name.strip()}" for name in COLUMNS.split(","))
+# `up(id, depth)`: the message (parameter) and its ancestors. The step is a scalar subquery on
+# purpose: written as a join, SQLite (3.38+, with statistics) builds a Bloom filter over the
+# whole table at every step, which made loading a 2,000-message branch 10x slower.
+_WALK_UP = ("up(id, depth) AS (SELECT ?, 0"
+            " UNION ALL SELECT (SELECT parent_id FROM messages WHERE id = up.id), up.depth + 1"
+            " FROM up WHERE up.id IS NOT NULL)")
 
 
 def to_json(value: Any) -> str | None:
@@ -100,12 +106,8 @@ def add_child(conn: sqlite3.Connection, conversation_id: ConversationId,
 def path_to_root(conn: sqlite3.Connection, message_id: MessageId) -> list[Message]:
     """The messages from the root down to `message_id` (inclusive)."""
     rows = conn.execute(
-        "WITH RECURSIVE up(id, depth) AS ("
-        " SELECT ?, 0"
-        " UNION ALL SELECT m.parent_id, up.depth + 1 FROM messages m JOIN up ON m.id = up.id"
-        " WHERE m.parent_id IS NOT NULL)"
-        f" SELECT {_PREFIXED} FROM up JOIN messages m ON m.id = up.id ORDER BY up.depth DESC",
-        (message_id,)).fetchall()
+        f"WITH RECURSIVE {_WALK_UP} SELECT {_PREFIXED} FROM up CROSS JOIN messages m"
+        " ON m.id = up.id ORDER BY up.depth DESC", (message_id,)).fetchall()
     return [from_row(row) for row in rows]
 
 
@@ -171,22 +173,20 @@ def activate(conn: sqlite3.Connection, message_id: MessageId) -> MessageId:
     user switches away and back. Returns the new active leaf.
     """
     path = conn.execute(
-        "WITH RECURSIVE up(id, parent_id) AS ("
-        " SELECT id, parent_id FROM messages WHERE id = ?"
-        " UNION ALL SELECT m.id, m.parent_id FROM messages m JOIN up ON m.id = up.parent_id)"
-        " SELECT up.id, up.parent_id, p.active_child_id FROM up"
-        " LEFT JOIN messages p ON p.id = up.parent_id", (message_id,)).fetchall()
+        f"WITH RECURSIVE {_WALK_UP} SELECT m.id, m.parent_id, p.active_child_id"
+        " FROM up CROSS JOIN messages m ON m.id = up.id LEFT JOIN messages p ON p.id = m.parent_id",
+        (message_id,)).fetchall()
     if not path:
         raise NotFoundError(f"no message with id {message_id}")
     conn.executemany("UPDATE messages SET active_child_id = ? WHERE id = ?",
                      [(child, parent) for child, parent, remembered in path
                       if parent is not None and remembered != child])
     leaf = conn.execute(
-        "WITH RECURSIVE down(id, next, depth) AS ("
-        " SELECT id, active_child_id, 0 FROM messages WHERE id = ?"
-        " UNION ALL SELECT m.id, m.active_child_id, down.depth + 1"
-        " FROM messages m JOIN down ON m.id = down.next)"
-        " SELECT id FROM down ORDER BY depth DESC LIMIT 1", (message_id,)).fetchone()[0]
+        "WITH RECURSIVE down(id, depth) AS (SELECT ?, 0"
+        " UNION ALL SELECT (SELECT active_child_id FROM messages WHERE id = down.id),"
+        " down.depth + 1 FROM down WHERE down.id IS NOT NULL)"
+        " SELECT id FROM down WHERE id IS NOT NULL ORDER BY depth DESC LIMIT 1",
+        (message_id,)).fetchone()[0]
     conversation_id = conn.execute("SELECT conversation_id FROM messages WHERE id = ?",
                                    (message_id,)).fetchone()[0]
     conversations.set_active_leaf(conn, conversation_id, leaf)
