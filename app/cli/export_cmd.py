@@ -51,7 +51,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace, paths: AppPaths) -> int:
     try:
-        with ConversationStore.open(paths.database, read_only=True) as store:
+        with ConversationStore.open(paths.database, read_only=True) as store, store.snapshot():
             return _export(store, args)
     except StorageError as exc:
         print(f"oss-chat: {exc}", file=sys.stderr)

@@ -40,9 +40,9 @@ class Database:
     """One connection, shared by the threads that use the store, one at a time.
 
     The GUI thread reads and edits while a generation worker streams a reply; a lock
-    serialises them on this connection. `write()` is one IMMEDIATE transaction (nested calls
-    join the outer one); `read()` just holds the lock. Both turn environment failures (full
-    disk, read-only file) into StorageError with a message for the user.
+    serialises them on this connection. `write()` is one IMMEDIATE transaction, `read()` one
+    read transaction (a snapshot); nested calls join the outer one. Both turn environment
+    failures (full disk, read-only file) into StorageError with a message for the user.
     """
 
     def __init__(self, conn: sqlite3.Connection, path: Path | None, *, read_only: bool) -> None:
@@ -54,11 +54,18 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
+        """One consistent snapshot for several statements (another process may be writing)."""
         with self._lock:
+            own = not self._conn.in_transaction
             try:
+                if own:
+                    self._conn.execute("BEGIN")
                 yield self._conn
             except sqlite3.Error as exc:
                 raise (translate(exc, self.path) or exc) from exc
+            finally:
+                if own and self._conn.in_transaction:
+                    self._conn.execute("COMMIT")
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -101,6 +102,15 @@ class ConversationStore:
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
                  traceback: TracebackType | None) -> None:
         self.close()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Several reads that see one state of the database, even if another process writes.
+
+        Other threads wait for the end of the block, so keep it short.
+        """
+        with self._db.read():
+            yield
 
     # Conversations
 
@@ -310,7 +320,9 @@ class ConversationStore:
                                          messages.all_in_conversation(conn, conversation_id))
 
     def export_all_json(self) -> dict[str, Any]:
-        return bundle_document(self.export_json(each) for each in self.conversation_ids())
+        """Every conversation not deleted, as one document (a backup)."""
+        with self.snapshot():
+            return bundle_document([self.export_json(each) for each in self.conversation_ids()])
 
     def export_markdown(self, conversation_id: ConversationId) -> str:
         """The active branch as Markdown, for reading and sharing."""
