@@ -198,3 +198,14 @@ def test_a_page_splits_into_groups(store: ConversationStore, clock: FakeClock) -
     assert [(label, [c.id for c in items]) for label, items in groups] == [
         ("Pinned", [pinned.id]), ("Today", [today.id]), ("Yesterday", [yesterday.id]),
         ("Older", [older.id])]
+
+
+def test_a_snapshot_reads_one_state_and_refuses_writes(store: ConversationStore) -> None:
+    conversation = store.create_conversation(title="kept")
+    with store.snapshot():
+        assert store.get_conversation(conversation.id).title == "kept"
+        assert store.conversation_ids() == [conversation.id]
+        with pytest.raises(RuntimeError, match="read snapshot"):
+            store.rename(conversation.id, "changed")
+    store.rename(conversation.id, "changed")
+    assert store.get_conversation(conversation.id).title == "changed"

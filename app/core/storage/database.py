@@ -77,6 +77,8 @@ class Database:
                 finally:
                     self._write_depth -= 1
                 return
+            if self._conn.in_transaction:
+                raise RuntimeError("cannot write inside a read snapshot")
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
