@@ -106,14 +106,22 @@ def _file_name(store: ConversationStore, conversation_id: int, export_format: st
 
 
 def _write_file(target: Path, text: str) -> None:
-    """Write through a temporary file and rename, so a failed export never leaves half a file."""
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    """Write through a temporary file and rename, so a failed export never leaves half a file.
+
+    Errors name `target`, not the temporary file.
+    """
+    try:
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(target)) from exc
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
         os.replace(temporary, target)
-    except BaseException:
+    except BaseException as exc:
         Path(temporary).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OSError(exc.errno, exc.strerror, str(target)) from exc
         raise
 
 

@@ -137,3 +137,12 @@ def test_a_damaged_database_is_reported_not_touched(data_dir: Path, db_path: Pat
     assert result.returncode == 1
     assert "damaged" in result.stderr
     assert db_path.read_bytes() == b"garbage" * 1000
+
+
+def test_an_unwritable_out_path_is_a_one_line_error(data_dir: Path, tmp_path: Path,
+                                                    filled: list[int]) -> None:
+    target = tmp_path / "missing-folder" / "backup.json"
+    result = _export(data_dir, "--out", str(target))
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"oss-chat: cannot write {target}: No such file or directory"
+    assert not target.parent.exists()
