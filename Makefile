@@ -44,7 +44,7 @@ test: lint typecheck
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP_DEV)
-	@echo "No benchmarks yet." >&2; exit 1
+	$(PY) bench/bench_store.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
