@@ -108,6 +108,14 @@ def test_markers_are_looked_up_not_hard_coded(tiny_llama: llama_cpp.Llama,
     assert markers.stop_ids == {markers.return_, markers.call, markers.endoftext}
 
 
+def test_cached_tokenization_returns_fresh_lists(tiny_llama: llama_cpp.Llama,
+                                                tiny_vocab: LlamaVocabulary) -> None:
+    first = tiny_vocab.tokenize("Hello world")
+    first.append(-1)
+    assert tiny_vocab.tokenize("Hello world") == tiny_llama.tokenize(
+        b"Hello world", add_bos=False, special=False)
+
+
 def test_llama_vocabulary_lookups(tiny_vocab: LlamaVocabulary) -> None:
     assert tiny_vocab.marker_id("Hello") is None  # one token, but not a special one
     assert tiny_vocab.marker_id("<|start|>x") is None
