@@ -22,7 +22,9 @@ from app.core.paths import AppPaths
 log = logging.getLogger(__name__)
 
 # Command name -> module; imported lazily so the window opens without loading them.
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "render": "app.cli.render_cmd",
+}
 
 
 class UsageError(Exception):
