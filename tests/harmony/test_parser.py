@@ -72,6 +72,12 @@ def test_reasoning_then_answer(parser: HarmonyStreamParser, model_output: Tokeni
                                Message("assistant", "Hello world", channel="final")]
 
 
+def test_a_stream_that_repeats_the_prompt_tail_parses_the_same(
+        parser: HarmonyStreamParser, model_output: Tokenize) -> None:
+    feed(parser, model_output("<|start|>assistant<|channel|>final<|message|>Hi<|return|>"))
+    assert parser.messages == [Message("assistant", "Hi", channel="final")]
+
+
 def test_an_answer_ended_by_return_is_stored_to_render_with_end(
         parser: HarmonyStreamParser, model_output: Tokenize) -> None:
     feed(parser, model_output("<|channel|>final<|message|>Hi<|return|>"))

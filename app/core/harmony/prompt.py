@@ -1,8 +1,27 @@
 """A conversation as harmony renders it: the settings of the system and developer messages,
 the messages, and the rules applied while rendering.
 
-`Prompt` has exactly the fields of the `oss-chat render` input (plus `response_formats`), with
-the same names and defaults, so the command, the tests and the app describe prompts alike.
+`Prompt` has exactly the fields of the `oss-chat render` input, with the same names and
+defaults, so the command, the tests and the app describe prompts alike. The input is one JSON
+object; every field is optional:
+
+    system                   true | false: false renders no system message      (true)
+    reasoning_effort         "low" | "medium" | "high"                          ("medium")
+    model_identity           str; "" leaves the line out       (DEFAULT_MODEL_IDENTITY)
+    knowledge_cutoff         str; "" leaves the line out                       ("2024-06")
+    current_date             "YYYY-MM-DD" | null: null leaves the line out       (null)
+    required_channels        [str]                  (["analysis", "commentary", "final"])
+    builtin_tools            ["browser" | "python"]                                  ([])
+    instructions             str | null: the developer message's "# Instructions"  (null)
+    tools                    [{"name", "description", "parameters": JSON schema}]    ([])
+    messages                 [{"role", "content", "name", "channel", "recipient",
+                               "content_type"}]; a "tool" message needs "name"       ([])
+    drop_previous_reasoning  true | false (see render.py)                          (true)
+    add_generation_prompt    true | false: end with <|start|>assistant             (true)
+    response_formats         [{"name", "description", "schema": JSON schema}]: structured
+                             output, at the end of the developer message            ([])
+
+`response_formats` goes beyond the reference test data: harmony's format guide describes it.
 """
 
 from __future__ import annotations
