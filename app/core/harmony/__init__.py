@@ -25,12 +25,18 @@ from app.core.harmony.prompt import (
     ResponseFormat,
 )
 from app.core.harmony.render import render_text, render_tokens
-from app.core.harmony.vocab import HarmonyMarkers, Vocabulary, VocabularyError, safe_tokenize
+from app.core.harmony.vocab import (
+    HarmonyMarkers,
+    SafeTokenizer,
+    Vocabulary,
+    VocabularyError,
+    safe_tokenize,
+)
 
 __all__ = [
     "AnswerDelta", "CommentaryDelta", "Event", "FunctionTool", "HarmonyMarkers",
     "HarmonyStreamParser", "Message", "MessageComplete", "Prompt", "PromptError",
-    "ReasoningDelta", "ReasoningEffort", "ResponseFormat", "StopReason", "ToolCallComplete",
-    "ToolCallDelta", "TurnEnd", "Vocabulary", "VocabularyError", "render_text", "render_tokens",
-    "safe_tokenize",
+    "ReasoningDelta", "ReasoningEffort", "ResponseFormat", "SafeTokenizer", "StopReason",
+    "ToolCallComplete", "ToolCallDelta", "TurnEnd", "Vocabulary", "VocabularyError",
+    "render_text", "render_tokens", "safe_tokenize",
 ]

@@ -33,9 +33,9 @@ from app.core.harmony.vocab import (
     END,
     MESSAGE,
     START,
+    SafeTokenizer,
     Vocabulary,
     VocabularyError,
-    safe_tokenize,
 )
 
 
@@ -55,9 +55,10 @@ def render_tokens(prompt: Prompt, vocab: Vocabulary) -> list[int]:
     """The prompt's token ids: markers by lookup, every text through `safe_tokenize`."""
     ids: list[int] = []
     marker_ids: dict[str, int] = {}
+    text_tokenizer = SafeTokenizer(vocab)
     for segment in render_segments(prompt):
         if not segment.is_marker:
-            ids.extend(safe_tokenize(segment.text, vocab))
+            ids.extend(text_tokenizer.tokenize(segment.text))
             continue
         if segment.text not in marker_ids:
             token_id = vocab.marker_id(segment.text)

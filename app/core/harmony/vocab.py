@@ -97,35 +97,48 @@ def special_token_ids(vocab: Vocabulary) -> frozenset[int]:
 
 
 def safe_tokenize(text: str, vocab: Vocabulary) -> list[int]:
-    """Tokenize untrusted text so that no special token can result, keeping every byte of it.
+    """Tokenize untrusted text so that no special token can result, keeping every byte of it."""
+    return SafeTokenizer(vocab).tokenize(text)
+
+
+class SafeTokenizer:
+    """`safe_tokenize` for many texts: the vocabulary's special tokens are gathered once.
 
     Each occurrence of a special token's text is broken right after its `<|` (after its first
     character for other texts), and the pieces are tokenized separately. If a piece still
     yields a special id, it is split further; a single character that is itself a special
     token cannot be kept as text and raises `VocabularyError`.
     """
-    if not text:
-        return []
-    special_ids = special_token_ids(vocab)
-    ids: list[int] = []
-    begin = 0
-    for cut in [*_cut_points(text, vocab.special_texts()), len(text)]:
-        ids.extend(_tokenize_piece(text[begin:cut], vocab, special_ids))
-        begin = cut
-    return ids
 
+    def __init__(self, vocab: Vocabulary) -> None:
+        self._vocab = vocab
+        self._specials = vocab.special_texts()
+        self._special_ids = special_token_ids(vocab)
+        self._first_chars = frozenset(text[0] for text in self._specials if text)
 
-def _cut_points(text: str, specials: frozenset[str]) -> list[int]:
-    cuts: set[int] = set()
-    for special in specials:
-        if len(special) < 2:
-            continue  # cannot be broken; left to the verification in _tokenize_piece
-        offset = 2 if special.startswith("<|") and len(special) > 2 else 1
-        found = text.find(special)
-        while found >= 0:
-            cuts.add(found + offset)
-            found = text.find(special, found + 1)
-    return sorted(cuts)
+    def tokenize(self, text: str) -> list[int]:
+        if not text:
+            return []
+        ids: list[int] = []
+        begin = 0
+        for cut in [*self._cut_points(text), len(text)]:
+            ids.extend(_tokenize_piece(text[begin:cut], self._vocab, self._special_ids))
+            begin = cut
+        return ids
+
+    def _cut_points(self, text: str) -> list[int]:
+        if not any(char in text for char in self._first_chars):
+            return []  # the common case: no special token's text can occur
+        cuts: set[int] = set()
+        for special in self._specials:
+            if len(special) < 2:
+                continue  # cannot be broken; left to the verification in _tokenize_piece
+            offset = 2 if special.startswith("<|") and len(special) > 2 else 1
+            found = text.find(special)
+            while found >= 0:
+                cuts.add(found + offset)
+                found = text.find(special, found + 1)
+        return sorted(cuts)
 
 
 def _tokenize_piece(piece: str, vocab: Vocabulary, special_ids: frozenset[int]) -> list[int]:
