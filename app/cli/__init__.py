@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 COMMANDS: dict[str, str] = {
     "ask": "app.cli.ask_cmd",
     "export": "app.cli.export_cmd",
+    "render": "app.cli.render_cmd",
 }
 
 

@@ -1,0 +1,1 @@
+"""Running gpt-oss through llama.cpp (llama-cpp-python): model loading, vocabulary, generation."""
