@@ -61,7 +61,7 @@ def run(args: argparse.Namespace, paths: AppPaths) -> int:
         engine.load(args.model, EngineConfig(n_ctx=args.ctx))
         prompt = Prompt(reasoning_effort=args.effort, instructions=args.instructions,
                         current_date=datetime.date.today().isoformat(),
-                        messages=[Message(role="user", content=args.prompt)])
+                        messages=(Message(role="user", content=args.prompt),))
         result = engine.generate(prompt, SamplingConfig(max_tokens=args.max_tokens,
                                                         seed=args.seed), on_event=on_event)
     except ModelFileError as exc:

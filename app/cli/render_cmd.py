@@ -45,7 +45,7 @@ def run(args: argparse.Namespace, paths: AppPaths) -> int:
         raise UsageError("render --tokens needs the model: oss-chat --model PATH render --tokens")
     try:
         ids = _tokens(prompt, args.model)
-    except (ValueError, VocabularyError) as exc:
+    except (RuntimeError, ValueError, VocabularyError) as exc:
         print(f"oss-chat: cannot tokenize with {args.model}: {exc}", file=sys.stderr)
         return 1
     _write((" ".join(map(str, ids)) + "\n").encode("ascii"))

@@ -23,7 +23,7 @@ def test_tiny_model_is_described(tiny_model: Path) -> None:
 
 def test_wrong_architecture_is_refused_by_name(tmp_path: Path) -> None:
     path = write_foreign_gguf(tmp_path / "llama.gguf", "llama")
-    with pytest.raises(ModelFileError, match="architecture 'llama'.*gpt-oss models only"):
+    with pytest.raises(ModelFileError, match=r"architecture 'llama'.*gpt-oss models only"):
         inspect_gguf(path)
 
 
@@ -50,7 +50,7 @@ def test_missing_file_and_missing_split_parts(tmp_path: Path, tiny_model: Path) 
     first = tmp_path / "gpt-oss-120b-00001-of-00003.gguf"
     first.write_bytes(tiny_model.read_bytes())
     assert [p.name for p in split_parts(first)][2] == "gpt-oss-120b-00003-of-00003.gguf"
-    with pytest.raises(ModelFileError, match="missing: .*00002-of-00003"):
+    with pytest.raises(ModelFileError, match=r"missing: .*00002-of-00003"):
         inspect_gguf(first)
 
 

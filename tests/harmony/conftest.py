@@ -21,7 +21,7 @@ def tiny_llama(tiny_model: Path) -> Iterator[llama_cpp.Llama]:
 
 @pytest.fixture(scope="session")
 def tiny_vocab(tiny_llama: llama_cpp.Llama) -> LlamaVocabulary:
-    return LlamaVocabulary(tiny_llama)
+    return LlamaVocabulary.from_llama(tiny_llama)
 
 
 @pytest.fixture(scope="session")

@@ -45,7 +45,7 @@ def load() -> Iterator[Load]:
 
 
 def run_turn(llama: llama_cpp.Llama, limit: int = 300) -> tuple[list[Event], HarmonyStreamParser]:
-    vocab = LlamaVocabulary(llama)
+    vocab = LlamaVocabulary.from_llama(llama)
     parser = HarmonyStreamParser(vocab)
     stop_ids = HarmonyMarkers.from_vocab(vocab).stop_ids
     events: list[Event] = []

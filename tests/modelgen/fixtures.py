@@ -27,13 +27,15 @@ ScriptedFactory = Callable[..., ScriptedModel]
 
 @pytest.fixture(scope="session")
 def scripted_model(model_cache: Path) -> ScriptedFactory:
-    """`scripted_model(pieces, endless=False)` -> a model that generates exactly `pieces`."""
+    """`scripted_model(pieces, endless=False, loop_from=0)` -> a model generating `pieces`."""
     made: dict[str, ScriptedModel] = {}
 
-    def make(pieces: Sequence[Piece], *, endless: bool = False) -> ScriptedModel:
-        key = script_key(pieces, endless)
+    def make(pieces: Sequence[Piece], *, endless: bool = False,
+             loop_from: int = 0) -> ScriptedModel:
+        key = script_key(pieces, endless, loop_from)
         if key not in made:
-            made[key] = write_scripted_model(model_cache / key, pieces, endless=endless)
+            made[key] = write_scripted_model(model_cache / key, pieces, endless=endless,
+                                             loop_from=loop_from)
         return made[key]
 
     return make

@@ -104,17 +104,21 @@ def _prompt_tail(vocab: Vocab) -> list[int]:
     return [vocab.marker("<|start|>"), *(vocab.byte_id(b) for b in b"assistant")]
 
 
-def _examples(tail: list[int], gen: list[int], endless: bool) -> list[tuple[tuple[int, ...], int]]:
-    """(window, next) pairs; a window is (current, previous, one before)."""
+def _examples(tail: list[int], gen: list[int],
+              loop: list[int] | None) -> list[tuple[tuple[int, ...], int]]:
+    """(window, next) pairs; a window is (current, previous, one before).
+
+    `loop` is the tail of `gen` that repeats forever, for endless scripts.
+    """
     seq = tail + gen
     examples = []
     for k in range(len(tail) - 1, len(seq) - 1):
         examples.append(((seq[k], seq[k - 1], seq[k - 2]), seq[k + 1]))
-    if endless:
-        n = len(gen)
+    if loop:
+        n = len(loop)
         for k in range(n):
-            window = (gen[k], gen[(k - 1) % n], gen[(k - 2) % n])
-            examples.append((window, gen[(k + 1) % n]))
+            window = (loop[k], loop[(k - 1) % n], loop[(k - 2) % n])
+            examples.append((window, loop[(k + 1) % n]))
     return examples
 
 
@@ -195,13 +199,14 @@ def _weights(shape: Shape, n_vocab: int, slots: int, anchors: dict[tuple[int, in
     return weight
 
 
-def write_scripted_model(path: Path, pieces: Sequence[Piece], *,
-                         endless: bool = False) -> ScriptedModel:
+def write_scripted_model(path: Path, pieces: Sequence[Piece], *, endless: bool = False,
+                         loop_from: int = 0) -> ScriptedModel:
     """Write a model whose generation after `<|start|>assistant` is exactly `pieces`.
 
     A str piece that is a harmony special is that marker token; any other str is text (one new
     token); bytes are emitted one byte token each (to split UTF-8 characters across tokens).
-    A script must end with a stop marker unless it is `endless` (then it repeats forever).
+    A script must end with a stop marker unless it is `endless`: then after the last piece it
+    goes on with `pieces[loop_from:]`, forever.
     """
     pieces = tuple(pieces)
     if not pieces:
@@ -210,8 +215,9 @@ def write_scripted_model(path: Path, pieces: Sequence[Piece], *,
     if not endless and last not in STOP_MARKERS:
         raise ValueError(f"a script must end with one of {STOP_MARKERS} or be endless")
     vocab = base_vocab()
-    gen = _compile(vocab, pieces)
-    anchors = _anchors(_examples(_prompt_tail(vocab), gen, endless))
+    head = _compile(vocab, pieces[:loop_from])
+    gen = head + _compile(vocab, pieces[loop_from:])
+    anchors = _anchors(_examples(_prompt_tail(vocab), gen, gen[len(head):] if endless else None))
     slots = math.ceil(len(vocab) / HEAD_DIM) * HEAD_DIM
     heads = 2 * (slots // HEAD_DIM)
     shape = Shape(n_embd=WINDOW * slots, n_layer=2, n_head=heads, n_head_kv=heads,
@@ -221,7 +227,7 @@ def write_scripted_model(path: Path, pieces: Sequence[Piece], *,
     return ScriptedModel(path=path, pieces=pieces, token_ids=tuple(gen), endless=endless)
 
 
-def script_key(pieces: Sequence[Piece], endless: bool) -> str:
+def script_key(pieces: Sequence[Piece], endless: bool, loop_from: int = 0) -> str:
     """A stable file name for caching a scripted model."""
-    digest = hashlib.sha256(repr((tuple(pieces), endless)).encode()).hexdigest()[:16]
+    digest = hashlib.sha256(repr((tuple(pieces), endless, loop_from)).encode()).hexdigest()[:16]
     return f"scripted-{digest}.gguf"

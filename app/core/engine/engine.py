@@ -188,8 +188,8 @@ class Engine:
         prompt_done = time.perf_counter()
         if stats.evaluated_tokens:
             stats.prompt_tok_s = stats.evaluated_tokens / max(prompt_done - started, 1e-9)
-        return self._decode(context, markers, sampling, parser, result, cancel, on_event,
-                            started)
+        return self._decode(context, markers, sampling, parser, result, cancel=cancel,
+                            on_event=on_event, started=started)
 
     def _reuse_prefix(self, context: NativeContext, tokens: list[int]) -> int:
         keep = _common_prefix(self._cached, tokens)
@@ -213,7 +213,7 @@ class Engine:
         context.decode_prompt(tokens[start:], start, progress)
 
     def _decode(self, context: NativeContext, markers: HarmonyMarkers, sampling: SamplingConfig,
-                parser: HarmonyStreamParser, result: GenerationResult,
+                parser: HarmonyStreamParser, result: GenerationResult, *,
                 cancel: threading.Event, on_event: EventSink | None,
                 started: float) -> GenerationResult:
         stats = result.stats

@@ -36,7 +36,7 @@ def _without_turns(prompt: Prompt, starts: list[int], count: int) -> Prompt:
         return prompt
     cut = starts[count]
     kept = [m for m in prompt.messages[:cut] if m.role in ("system", "developer")]
-    return dataclasses.replace(prompt, messages=[*kept, *prompt.messages[cut:]])
+    return dataclasses.replace(prompt, messages=(*kept, *prompt.messages[cut:]))
 
 
 def fit_prompt(prompt: Prompt, tokenize: Callable[[Prompt], list[int]], budget: int,

@@ -1,4 +1,4 @@
-"""The harmony `Vocabulary` over a model loaded by llama-cpp-python.
+"""The harmony `Vocabulary` over a llama.cpp vocabulary (llama-cpp-python's C bindings).
 
 llama_cpp is imported only when a model is at hand, so importing the core stays light.
 
@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import llama_cpp
 
+from app.core.engine.native import NativeModel
+
 log = logging.getLogger(__name__)
 
 _PIECE_BUFFER = 64
@@ -27,25 +29,30 @@ _TOKENIZE_CACHE_SIZE = 8192  # texts: message contents, headers, pieces around m
 
 
 class LlamaVocabulary:
-    """Tokenization, token bytes and special-token lookup of a loaded `llama_cpp.Llama`.
+    """Tokenization, token bytes and special-token lookup of a loaded llama.cpp vocabulary.
 
     Token bytes and marker ids are cached (the stream parser asks for them once per token), and
-    so are the latest tokenizations. One thread at a time, like the `Llama` itself.
+    so are the latest tokenizations. One thread at a time, like the model itself.
     """
 
-    def __init__(self, llama: llama_cpp.Llama) -> None:
+    def __init__(self, vocab: object) -> None:
         import llama_cpp
 
-        self._llama = llama
-        vocab = llama_cpp.llama_model_get_vocab(llama.model)
-        if vocab is None:
+        if not vocab:
             raise ValueError("the model has no vocabulary")
         self._vocab = vocab
-        self._n_tokens = llama.n_vocab()
+        self._n_tokens = int(llama_cpp.llama_vocab_n_tokens(vocab))
         self._bytes: dict[int, bytes] = {}
         self._markers: dict[str, int | None] = {}
         self._special_texts: frozenset[str] | None = None
         self._tokenized: OrderedDict[str, tuple[int, ...]] = OrderedDict()
+
+    @classmethod
+    def from_llama(cls, llama: llama_cpp.Llama) -> LlamaVocabulary:
+        """The vocabulary of a high-level `llama_cpp.Llama` (which must outlive it)."""
+        import llama_cpp
+
+        return cls(llama_cpp.llama_model_get_vocab(llama.model))
 
     @property
     def size(self) -> int:
@@ -56,7 +63,7 @@ class LlamaVocabulary:
             return []
         ids = self._tokenized.get(text)
         if ids is None:
-            ids = tuple(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+            ids = tuple(self._tokenize(text.encode("utf-8"), special=False))
             self._tokenized[text] = ids
             if len(self._tokenized) > _TOKENIZE_CACHE_SIZE:
                 self._tokenized.popitem(last=False)
@@ -74,7 +81,7 @@ class LlamaVocabulary:
 
     def marker_id(self, text: str) -> int | None:
         if text not in self._markers:
-            ids = self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+            ids = self._tokenize(text.encode("utf-8"), special=True)
             found = (ids[0] if len(ids) == 1 and self._is_special(ids[0])
                      and self.token_bytes(ids[0]) == text.encode("utf-8") else None)
             self._markers[text] = found
@@ -87,6 +94,18 @@ class LlamaVocabulary:
             self._special_texts = frozenset(text for text in texts if text)
             log.debug("the vocabulary has %d special tokens", len(self._special_texts))
         return self._special_texts
+
+    def _tokenize(self, data: bytes, *, special: bool) -> list[int]:
+        import llama_cpp
+
+        capacity = len(data) + 8
+        while True:
+            buffer = (llama_cpp.llama_token * capacity)()
+            count = llama_cpp.llama_tokenize(self._vocab, data, len(data), buffer, capacity,
+                                             False, special)
+            if count >= 0:
+                return list(buffer[:count])
+            capacity = -count  # llama.cpp says how many tokens it needs
 
     def _is_special(self, token_id: int) -> bool:
         import llama_cpp
@@ -109,14 +128,12 @@ class LlamaVocabulary:
 
 @contextmanager
 def open_vocabulary(path: Path) -> Iterator[LlamaVocabulary]:
-    """Load only the vocabulary of a GGUF file (no weights), closing the model afterwards.
+    """Load only the vocabulary of a GGUF file (no weights), freeing it afterwards.
 
-    Raises ValueError when llama.cpp cannot load the file.
+    Raises RuntimeError when llama.cpp cannot load the file.
     """
-    import llama_cpp
-
-    llama = llama_cpp.Llama(str(path), vocab_only=True, verbose=False)
+    model = NativeModel.load(path, vocab_only=True)
     try:
-        yield LlamaVocabulary(llama)
+        yield LlamaVocabulary(model.vocab)
     finally:
-        llama.close()
+        model.close()

@@ -18,9 +18,12 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-_backend_lock = threading.Lock()
-_backend_ready = False
-_log_callback: Any = None  # keeps the ctypes callback alive
+class _Backend:
+    """Process-wide llama.cpp initialisation (once), and the log callback it must keep alive."""
+
+    lock = threading.Lock()
+    ready = False
+    log_callback: Any = None
 
 
 def llama() -> Any:
@@ -30,27 +33,37 @@ def llama() -> Any:
     return llama_cpp
 
 
+def preload() -> None:
+    """Import llama.cpp's bindings and the GGUF reader now, on the calling thread.
+
+    The GUI calls this before its engine thread starts: PySide6 hooks every import, and that
+    hook is not safe to run on a worker thread while the GUI thread runs Python code.
+    """
+    import gguf  # noqa: F401
+    import llama_cpp._ggml  # noqa: F401
+
+
 def ensure_backend() -> None:
     """Initialise llama.cpp once per process and route its log into Python logging."""
-    global _backend_ready, _log_callback
-    with _backend_lock:
-        if _backend_ready:
+    with _Backend.lock:
+        if _Backend.ready:
             return
         lib = llama()
         native_log = logging.getLogger("llama.cpp")
         # ggml levels: 1 debug, 2 info, 3 warn, 4 error, 5 continuation. llama.cpp warns about
-        # harmless things on every gpt-oss load, so its warnings go to the log file only.
-        levels = {3: logging.INFO, 4: logging.ERROR}
+        # harmless things on every gpt-oss load, and every failure it reports also reaches the
+        # caller, who tells the user in the app's words; so its messages go to the log file.
+        levels = {3: logging.INFO, 4: logging.INFO}
 
         def on_log(level: int, text: bytes, _user: Any) -> None:
             message = text.decode("utf-8", errors="replace").rstrip()
             if message:
                 native_log.log(levels.get(level, logging.DEBUG), "%s", message)
 
-        _log_callback = lib.llama_log_callback(on_log)
-        lib.llama_log_set(_log_callback, ctypes.c_void_p(0))
+        _Backend.log_callback = lib.llama_log_callback(on_log)
+        lib.llama_log_set(_Backend.log_callback, ctypes.c_void_p(0))
         lib.llama_backend_init()
-        _backend_ready = True
+        _Backend.ready = True
 
 
 @dataclass(frozen=True)
@@ -136,8 +149,8 @@ class NativeModel:
         callback = lib.llama_progress_callback(on_progress)
         params.progress_callback = callback
         overrides = _expert_overrides(cpu_moe_layers) if cpu_moe_layers and n_gpu_layers else None
-        if overrides is not None:
-            params.tensor_buft_overrides = ctypes.cast(overrides, ctypes.c_void_p)
+        if overrides is not None:  # (array, pattern strings): both must outlive the load
+            params.tensor_buft_overrides = ctypes.cast(overrides[0], ctypes.c_void_p)
         pointer = lib.llama_model_load_from_file(str(path).encode("utf-8"), params)
         del callback, overrides
         if cancelled:
@@ -187,8 +200,7 @@ def _expert_overrides(layers: int) -> Any:
     for i, pattern in enumerate(patterns):
         array[i].pattern = pattern
         array[i].buft = cpu_buft
-    array._patterns = patterns  # the strings must outlive the load
-    return array
+    return array, patterns
 
 
 class Aborted(Exception):

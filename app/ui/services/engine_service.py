@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from app.core.engine.config import EngineConfig, SamplingConfig
 from app.core.engine.engine import Engine
-from app.core.engine.native import LoadCancelled
+from app.core.engine.native import LoadCancelled, preload
 from app.core.harmony.events import (
     AnswerDelta,
     CommentaryDelta,
@@ -114,7 +114,7 @@ class EngineWorker(QObject):
         finished(int, object): request id, GenerationResult.
         cancelled(int, object): request id, the partial GenerationResult.
         failed(int, str): request id, message for the user.
-        stopped(): the engine was unloaded and the thread may end.
+        stopped(): the engine was unloaded; the thread ends right after.
     """
 
     loadProgress = Signal(int, float)
@@ -175,14 +175,29 @@ class EngineWorker(QObject):
     def shutdown(self) -> None:
         self.engine.unload()
         self.stopped.emit()
+        worker_thread = self.thread()
+        # Hand this object back to the GUI thread so it can be deleted there, and quit
+        # directly: the GUI thread is blocked in wait() and cannot deliver a queued quit.
+        app = QCoreApplication.instance()
+        if app is not None:
+            self.moveToThread(app.thread())
+        worker_thread.quit()
 
 
 class EngineService(QObject):
     """The GUI's handle on the engine thread. All methods return at once.
 
-    Signals: re-exported from the worker (see EngineWorker) plus
-        busyChanged(bool): a generate request is running or queued.
+    Signals: the worker's (see EngineWorker), delivered on the GUI thread.
     """
+
+    loadProgress = Signal(int, float)
+    loaded = Signal(int, object)
+    loadFailed = Signal(int, str)
+    promptProgress = Signal(int, int, int)
+    streamed = Signal(object)
+    finished = Signal(int, object)
+    cancelled = Signal(int, object)
+    failed = Signal(int, str)
 
     _loadRequested = Signal(object)
     _generateRequested = Signal(object)
@@ -191,6 +206,7 @@ class EngineService(QObject):
 
     def __init__(self, parent: QObject | None = None, engine: Engine | None = None) -> None:
         super().__init__(parent)
+        preload()
         self._ids = itertools.count(1)
         self._cancels: dict[int, threading.Event] = {}
         self._thread = QThread()
@@ -201,9 +217,11 @@ class EngineService(QObject):
         self._generateRequested.connect(self.worker.generate)
         self._unloadRequested.connect(self.worker.unload)
         self._shutdownRequested.connect(self.worker.shutdown)
-        self.worker.stopped.connect(self._thread.quit)
-        for done in (self.worker.loaded, self.worker.loadFailed, self.worker.finished,
-                     self.worker.cancelled, self.worker.failed):
+        queued = Qt.ConnectionType.QueuedConnection
+        for name in ("loadProgress", "loaded", "loadFailed", "promptProgress", "streamed",
+                     "finished", "cancelled", "failed"):
+            getattr(self.worker, name).connect(getattr(self, name), queued)
+        for done in (self.loaded, self.loadFailed, self.finished, self.cancelled, self.failed):
             done.connect(self._forget)
         self._thread.start()
 
