@@ -1,0 +1,1 @@
+"""The chat message view: model, Markdown rendering, delegate and view for one conversation."""
