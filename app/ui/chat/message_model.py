@@ -117,6 +117,12 @@ class MessageListModel(QAbstractListModel):
     def version_at(self, row: int) -> int:
         return self._item_versions[row]
 
+    def entry_at(self, row: int) -> tuple[ChatItem | None, int]:
+        """The item and version at a row, or (None, 0) outside the model (for delegates)."""
+        if 0 <= row < len(self._items):
+            return self._items[row], self._item_versions[row]
+        return None, 0
+
     def row_of(self, message_id: MessageId) -> int:
         """The row of a message, or -1 if the model does not hold it."""
         return self._rows.get(message_id, -1)
