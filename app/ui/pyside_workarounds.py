@@ -26,6 +26,12 @@ _SINGLETONS = (None, True, False)
 
 
 class _Probe(QObject):
+    """Something to call void methods on and emit from.
+
+    Signals:
+        fired(): emitted only by the probe itself.
+    """
+
     fired = Signal()
 
 

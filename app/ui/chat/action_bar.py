@@ -97,13 +97,13 @@ class MessageActionBar(QWidget):
 
 
 def message_menu(parent: QWidget, item: ChatItem, bar: MessageActionBar, *,
-                 reasoning_shown: bool, toggle_reasoning: Callable[[], None]) -> QMenu:
+                 reasoning_shown: bool, toggle_reasoning: Callable[[], object]) -> QMenu:
     """A menu with the actions for `item`; they emit the bar's signals for that message."""
     menu = QMenu(parent)
     menu.setAccessibleName("Message actions")
     message_id, settled = item.message_id, not item.is_streaming
 
-    def add(text: str, slot: Callable[[], None], enabled: bool = True) -> None:
+    def add(text: str, slot: Callable[[], object], enabled: bool = True) -> None:
         action = menu.addAction(text)
         action.triggered.connect(slot)
         action.setEnabled(enabled)

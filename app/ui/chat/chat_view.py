@@ -11,12 +11,14 @@ handled here: section toggles and code Copy act at once, web links are only repo
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from PySide6.QtCore import (
     QAbstractItemModel,
     QEvent,
     QItemSelectionModel,
     QModelIndex,
+    QPersistentModelIndex,
     QPoint,
     QRect,
     Qt,
@@ -103,6 +105,8 @@ class ChatView(QListView):
         self.setObjectName("chatView")
         self.setAccessibleName("Messages")
         self.setUniformItemSizes(False)
+        # Layout stays single-pass: a batched layout finishes after doItemsLayout returns, too
+        # late to put the message being read back where it was (see ScrollFollower).
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -140,7 +144,7 @@ class ChatView(QListView):
     def item_at(self, pos: QPoint) -> ChatItem | None:
         return self.item_of(self.indexAt(pos))
 
-    def item_of(self, index: QModelIndex) -> ChatItem | None:
+    def item_of(self, index: QModelIndex | QPersistentModelIndex) -> ChatItem | None:
         """The message at an index, read through the model's Python API.
 
         Never `index.data(role)` in this package: PySide6 6.12 on Python 3.10/3.11 drops a
@@ -200,8 +204,9 @@ class ChatView(QListView):
             super().doItemsLayout()
         self._place_action_bar()
 
-    def dataChanged(self, top_left: QModelIndex, bottom_right: QModelIndex,
-                    roles: list[int] | None = None) -> None:
+    def dataChanged(self, top_left: QModelIndex | QPersistentModelIndex,
+                    bottom_right: QModelIndex | QPersistentModelIndex,
+                    roles: Sequence[int] = ()) -> None:
         """Measure the changed row(s); lay out again only if a height actually changed.
 
         QListView's own handler lays out every row (a delayed full layout) for any change, so
@@ -211,10 +216,10 @@ class ChatView(QListView):
         model = self._model
         rows = range(top_left.row(), bottom_right.row() + 1)
         if model is None or len(rows) > 20:
-            super().dataChanged(top_left, bottom_right, roles or [])
+            super().dataChanged(top_left, bottom_right, list(roles))
             return
         laid_out = [self._delegate.last_height(model.item_at(row).message_id) for row in rows]
-        QAbstractItemView.dataChanged(self, top_left, bottom_right, roles or [])
+        QAbstractItemView.dataChanged(self, top_left, bottom_right, list(roles))
         resized = False
         for row, old_height in zip(rows, laid_out, strict=True):
             index = model.index(row, 0)
@@ -284,7 +289,8 @@ class ChatView(QListView):
                 model.index(model.rowCount() - 1, 0), QItemSelectionModel.SelectionFlag.NoUpdate)
         super().focusInEvent(event)
 
-    def currentChanged(self, current: QModelIndex, previous: QModelIndex) -> None:
+    def currentChanged(self, current: QModelIndex | QPersistentModelIndex,
+                       previous: QModelIndex | QPersistentModelIndex) -> None:
         super().currentChanged(current, previous)
         item = self.item_of(current)
         if self.hasFocus() and item is not None:

@@ -15,7 +15,18 @@ import math
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from PySide6.QtCore import QModelIndex, QObject, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPoint,
+    QPointF,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QColor,
@@ -52,6 +63,7 @@ BUBBLE_RADIUS = 12
 BUBBLE_MAX_FRACTION = 0.8
 DOCUMENT_CACHE_SIZE = 256
 SIZE_CACHE_LIMIT = 50_000
+_Index = QModelIndex | QPersistentModelIndex
 _KEYBOARD_FOCUS = QStyle.StateFlag.State_HasFocus | QStyle.StateFlag.State_KeyboardFocusChange
 
 _KnownSize = tuple[int, int, QSize]  # message version, view width, size
@@ -147,7 +159,7 @@ class MessageDelegate(QStyledItemDelegate):
 
     # -- QStyledItemDelegate ---------------------------------------------------------------
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+    def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
         """Called for every row on every layout: a dictionary lookup in the common case."""
         item, version = _item_of(index)
         if item is None:
@@ -161,7 +173,7 @@ class MessageDelegate(QStyledItemDelegate):
         height = self._estimate(item, option.font, view_width)
         return self._remember_size(item.message_id, version, view_width, height)
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
         item, version = _item_of(index)
         if item is None:
             return
@@ -187,7 +199,7 @@ class MessageDelegate(QStyledItemDelegate):
 
     # -- measuring and hit testing (for the view) -------------------------------------------
 
-    def measure(self, option: QStyleOptionViewItem, index: QModelIndex) -> int:
+    def measure(self, option: QStyleOptionViewItem, index: _Index) -> int:
         """The exact height of a row, building its document if needed."""
         item, version = _item_of(index)
         if item is None:
@@ -203,7 +215,7 @@ class MessageDelegate(QStyledItemDelegate):
         known = self._sizes.get(message_id)
         return known[2].height() if known is not None else None
 
-    def anchor_at(self, option: QStyleOptionViewItem, index: QModelIndex, pos: QPoint) -> str:
+    def anchor_at(self, option: QStyleOptionViewItem, index: _Index, pos: QPoint) -> str:
         """The link under `pos` (viewport coordinates, `option.rect` is the row), or ""."""
         item, version = _item_of(index)
         if item is None:
@@ -213,7 +225,7 @@ class MessageDelegate(QStyledItemDelegate):
         local = QPointF(pos - option.rect.topLeft()) - geometry.document_origin
         return str(cached.document.documentLayout().anchorAt(local))
 
-    def anchor_rects(self, option: QStyleOptionViewItem, index: QModelIndex,
+    def anchor_rects(self, option: QStyleOptionViewItem, index: _Index,
                      href: str) -> list[QRect]:
         """Where the links to `href` are drawn in the row, in viewport coordinates."""
         item, version = _item_of(index)
@@ -225,7 +237,7 @@ class MessageDelegate(QStyledItemDelegate):
         return [rect.translated(offset).toAlignedRect()
                 for rect in anchor_rects(cached.document, href)]
 
-    def copy_text(self, option: QStyleOptionViewItem, index: QModelIndex, href: str) -> str | None:
+    def copy_text(self, option: QStyleOptionViewItem, index: _Index, href: str) -> str | None:
         """The text a Copy link of this message copies, or None if it has no such link."""
         item, version = _item_of(index)
         if item is None:
@@ -233,12 +245,12 @@ class MessageDelegate(QStyledItemDelegate):
         return self._document(item, version, option).copy_texts.get(href)
 
     def document_for(self, option: QStyleOptionViewItem,
-                     index: QModelIndex) -> QTextDocument | None:
+                     index: _Index) -> QTextDocument | None:
         """The document a row is painted from (built if needed); None for a foreign index."""
         item, version = _item_of(index)
         return self._document(item, version, option).document if item is not None else None
 
-    def document_rect(self, option: QStyleOptionViewItem, index: QModelIndex) -> QRect:
+    def document_rect(self, option: QStyleOptionViewItem, index: _Index) -> QRect:
         """Where a row's document is drawn, in viewport coordinates."""
         item, version = _item_of(index)
         if item is None:
@@ -248,7 +260,7 @@ class MessageDelegate(QStyledItemDelegate):
         size = QSize(math.ceil(document.idealWidth()), math.ceil(document.size().height()))
         return QRect((QPointF(option.rect.topLeft()) + origin).toPoint(), size)
 
-    def footer_rect(self, option: QStyleOptionViewItem, index: QModelIndex) -> QRect:
+    def footer_rect(self, option: QStyleOptionViewItem, index: _Index) -> QRect:
         """The strip under a message where its actions go, in viewport coordinates."""
         item, version = _item_of(index)
         if item is None:
@@ -351,7 +363,7 @@ class MessageDelegate(QStyledItemDelegate):
         painter.drawRoundedRect(frame, 6, 6)
 
 
-def _item_of(index: QModelIndex) -> tuple[ChatItem | None, int]:
+def _item_of(index: _Index) -> tuple[ChatItem | None, int]:
     """The message and its version, read through the model's Python API.
 
     Not `index.data(role)`: that costs two trips through Qt per call, and `sizeHint` runs for

@@ -155,9 +155,12 @@ def format_stats(stats: dict[str, float | int | str]) -> str:
 
 
 class OfflineTextDocument(QTextDocument):
-    """A QTextDocument that never loads a resource (image, style sheet) from anywhere."""
+    """A QTextDocument that never loads a resource (image, style sheet) from anywhere.
 
-    def loadResource(self, resource_type: int, name: QUrl) -> object:
+    Signals: only those of QTextDocument.
+    """
+
+    def loadResource(self, resource_type: int, name: QUrl | str) -> object:
         return None
 
 
@@ -205,6 +208,7 @@ def _block_anchor_rects(document: QTextDocument, block: QTextBlock, href: str) -
     return rects
 
 
-def _x_of(cursor_to_x: float | tuple[float, int]) -> float:
+def _x_of(cursor_to_x: object) -> float:
     """QTextLine.cursorToX returns (x, position) in PySide; take the x."""
-    return cursor_to_x[0] if isinstance(cursor_to_x, tuple) else cursor_to_x
+    value = cursor_to_x[0] if isinstance(cursor_to_x, tuple) else cursor_to_x
+    return float(value)  # type: ignore[arg-type]

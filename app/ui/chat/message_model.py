@@ -14,7 +14,14 @@ from collections.abc import Iterable
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QByteArray, QModelIndex, QObject, Qt
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QByteArray,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
 
 from app.ui.chat.items import ChatItem, MessageId
 
@@ -51,7 +58,7 @@ _ROLE_NAMES = {
     MessageRoles.EffortRole: b"effort",
 }
 
-_FIELD_OF_ROLE = {
+_FIELD_OF_ROLE: dict[int, str] = {
     MessageRoles.MessageIdRole: "message_id",
     MessageRoles.SenderRole: "role",
     MessageRoles.AnswerRole: "answer",
@@ -78,12 +85,13 @@ class MessageListModel(QAbstractListModel):
 
     # -- reading ---------------------------------------------------------------------------
 
-    def rowCount(self, parent: QModelIndex | None = None) -> int:
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex | None = None) -> int:
         if parent is not None and parent.isValid():
             return 0
         return len(self._items)
 
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._items):
             return None
         item = self._items[index.row()]
@@ -101,7 +109,7 @@ class MessageListModel(QAbstractListModel):
         names.update({int(role): QByteArray(name) for role, name in _ROLE_NAMES.items()})
         return names
 
-    def flags(self, index: QModelIndex) -> Qt.ItemFlag:
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         return (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
