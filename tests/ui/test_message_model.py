@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PySide6.QtCore import QModelIndex, Qt
 
 from app.ui.chat.items import ChatItem
@@ -113,3 +115,35 @@ def test_roles_expose_the_item_and_its_fields() -> None:
     assert model.data(index, MessageRoles.ReasoningRole) == "why"
     assert model.data(QModelIndex(), MessageRoles.ItemRole) is None
     assert model.roleNames()[MessageRoles.AnswerRole].data() == b"answer"
+
+
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("append"), st.integers(0, 30)),
+        st.tuples(st.just("remove"), st.integers(0, 30)),
+        st.tuples(st.just("stream"), st.integers(0, 30)),
+        st.tuples(st.just("replace"), st.integers(0, 30)),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(operations)
+def test_lookups_and_rows_agree_after_any_sequence_of_changes(steps) -> None:
+    model = MessageListModel()
+    expected: list[int] = []
+    for action, message_id in steps:
+        if action == "append" and message_id not in expected:
+            model.append(ChatItem(message_id, "assistant"))
+            expected.append(message_id)
+        elif action == "remove":
+            assert model.remove(message_id) == (message_id in expected)
+            if message_id in expected:
+                expected.remove(message_id)
+        elif action == "stream":
+            assert model.update_streaming(message_id, "x") == (message_id in expected)
+        elif action == "replace":
+            assert model.replace(ChatItem(message_id, "user")) == (message_id in expected)
+    assert [item.message_id for item in model.items()] == expected
+    assert all(model.row_of(message_id) == row for row, message_id in enumerate(expected))

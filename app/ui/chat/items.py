@@ -28,6 +28,8 @@ class ToolCall(NamedTuple):
 class ChatItem:
     """One displayed message.
 
+    `message_id` must be unique across conversations (a database row id is): view state such
+    as which sections are open is kept per id.
     `answer` is Markdown; `reasoning` is the model's thinking, shown collapsed and apart from
     the answer. `reasoning_seconds` is None while thinking or when the time is unknown.
     `sibling_index` is 1-based: the reply shows "‹ 2/3 ›" when `sibling_count` > 1.
