@@ -192,7 +192,9 @@ class MessageDelegate(QStyledItemDelegate):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(self._theme.user_bubble))
             painter.drawRoundedRect(geometry.bubble, BUBBLE_RADIUS, BUBBLE_RADIUS)
-        self._paint_document(painter, cached.document, geometry.document_origin, item)
+        visible = QRectF(_visible_part(option).translated(-option.rect.topLeft()))
+        self._paint_document(painter, cached.document, geometry.document_origin, item,
+                             visible.translated(-geometry.document_origin))
         if item.sibling_count > 1:
             self._paint_switcher(painter, item, geometry.footer, option.font)
         painter.restore()
@@ -336,10 +338,12 @@ class MessageDelegate(QStyledItemDelegate):
         return chrome + lines * metrics.lineSpacing()
 
     def _paint_document(self, painter: QPainter, document: QTextDocument, origin: QPointF,
-                        item: ChatItem) -> None:
+                        item: ChatItem, visible: QRectF) -> None:
+        """Draw only the part on screen: a long reply can be many viewports tall."""
         painter.save()
         painter.translate(origin)
         context = QAbstractTextDocumentLayout.PaintContext()
+        context.clip = visible
         text = self._theme.user_text if item.role == "user" else self._theme.text
         context.palette.setColor(QPalette.ColorRole.Text, QColor(text))
         document.documentLayout().draw(painter, context)
@@ -381,6 +385,14 @@ def _view_width(option: QStyleOptionViewItem) -> int:
     if isinstance(widget, QAbstractScrollArea):
         return int(widget.viewport().width())
     return int(option.rect.width())
+
+
+def _visible_part(option: QStyleOptionViewItem) -> QRect:
+    """The part of the row inside the viewport, in viewport coordinates."""
+    widget = option.widget
+    if isinstance(widget, QAbstractScrollArea):
+        return option.rect.intersected(widget.viewport().rect())
+    return QRect(option.rect)
 
 
 def _column(view_width: int) -> tuple[int, int]:

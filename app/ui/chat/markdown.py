@@ -165,7 +165,7 @@ def _render_table_open(
 ) -> str:
     border = env["theme"].table_border
     return (f'<table border="1" cellspacing="0" cellpadding="4"'
-            f' style="border-collapse: collapse; border-color: {border};">\n')
+            f' style="border-collapse: collapse; border-style: solid; border-color: {border};">\n')
 
 
 def _render_blockquote_open(
