@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QEvent, QPoint, Qt, QUrl
-from PySide6.QtGui import QColor, QDesktopServices, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QPushButton, QToolButton
+from PySide6.QtGui import QColor, QDesktopServices, QGuiApplication, QHelpEvent, QPalette
+from PySide6.QtWidgets import QApplication, QPushButton, QToolButton, QToolTip
 
 from app.ui.chat import ChatItem, ChatView, MessageListModel, ToolCall
 from app.ui.chat.markdown import COPY_CODE_PREFIX
@@ -344,6 +345,17 @@ def test_a_link_click_is_reported_and_never_opened(qtbot, model, monkeypatch) ->
     with qtbot.waitSignal(view.linkActivated, timeout=1000):
         click_link(qtbot, view, "links", "mailto:a@example.com")
     assert opened == []
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support raise")  # the offscreen tooltip
+def test_hovering_a_link_shows_where_it_goes(qtbot, model) -> None:
+    model.append(ChatItem("links", "assistant", "A [harmless name](https://example.com/real)."))
+    view = shown_view(qtbot, model)
+    center = view.link_rects("links", "https://example.com/real")[0].center()
+    event = QHelpEvent(QEvent.Type.ToolTip, center, view.viewport().mapToGlobal(center))
+    QApplication.sendEvent(view.viewport(), event)
+    assert QToolTip.text() == "https://example.com/real"
+    QToolTip.hideText()
 
 
 def test_pressing_a_link_and_releasing_elsewhere_does_nothing(qtbot, model) -> None:

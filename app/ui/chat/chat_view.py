@@ -29,6 +29,7 @@ from PySide6.QtGui import (
     QContextMenuEvent,
     QFocusEvent,
     QGuiApplication,
+    QHelpEvent,
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
@@ -39,6 +40,7 @@ from PySide6.QtWidgets import (
     QListView,
     QMenu,
     QStyleOptionViewItem,
+    QToolTip,
     QWidget,
 )
 
@@ -279,6 +281,11 @@ class ChatView(QListView):
         if event.type() == QEvent.Type.Leave:  # into the bar (a child) is not leaving
             self.action_bar.hide()
             self.action_bar.message_id = None
+        elif event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            link = self._link_at(event.pos())
+            if link is not None and not link[1].startswith("osschat:"):
+                QToolTip.showText(event.globalPos(), link[1], self.viewport())  # where it goes
+                return True
         return super().viewportEvent(event)
 
     def focusInEvent(self, event: QFocusEvent) -> None:
