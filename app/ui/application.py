@@ -12,6 +12,7 @@ from app import APP_ID, APP_NAME, __version__
 from app.core.paths import AppPaths
 from app.ui.crash import CrashReporter
 from app.ui.main_window import MainWindow
+from app.ui.pyside_workarounds import keep_singletons_alive
 from app.ui.qt_logging import install_qt_message_handler
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
+    keep_singletons_alive()
     QApplication.setApplicationName(APP_NAME)
     QApplication.setApplicationDisplayName(APP_NAME)
     QApplication.setApplicationVersion(__version__)
