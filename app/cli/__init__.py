@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 # Command name -> module; imported lazily so the window opens without loading them.
 COMMANDS: dict[str, str] = {
     "ask": "app.cli.ask_cmd",
+    "download": "app.cli.download_cmd",
 }
 
 
