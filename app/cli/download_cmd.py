@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     from app.core.modelfiles.catalog import ResolvedModel
     from app.core.modelfiles.download import ModelDownloader
 
-GB = 1000**3
-
 
 def add_parser(subparsers: Any) -> None:
     from app.core.modelfiles.catalog import DEFAULT_MODEL
@@ -67,14 +65,16 @@ def _download(args: argparse.Namespace, paths: AppPaths) -> Path:
     from app.core.modelfiles.catalog import memory_fit, resolve
     from app.core.modelfiles.download import ModelDownloader
     from app.core.modelfiles.library import ModelLibrary
+    from app.core.modelfiles.progress import human_size
 
     downloader = ModelDownloader(paths)
     revision = args.revision
     if revision is None:
         revision = _pending_revision(downloader, args.repo, args.file)
     resolved = resolve(args.repo, args.file, revision)
-    _say(f"{resolved.name}: {len(resolved.files)} file(s), {resolved.total_bytes / GB:.1f} GB "
-         f"from {resolved.repo} at {resolved.revision[:12]}")
+    parts = f" in {len(resolved.files)} files" if len(resolved.files) > 1 else ""
+    _say(f"{resolved.name}: {human_size(resolved.total_bytes)}{parts} from {resolved.repo} "
+         f"at {resolved.revision[:12]}")
     fit = memory_fit(resolved)
     if fit is not None:
         _say(f"Memory: {fit.describe()}")

@@ -36,6 +36,7 @@ from app.core.modelfiles.progress import (
     VERIFYING,
     ProgressCallback,
     ProgressMeter,
+    human_size,
 )
 from app.core.modelfiles.transfer import RetryPolicy, fetch, part_size
 from app.core.paths import AppPaths
@@ -46,7 +47,6 @@ PART_SUFFIX = ".part"
 #: Free space to leave beyond the model itself, so the system and the app keep working.
 DISK_MARGIN = 512 * 1024**2
 _HASH_BLOCK = 4 * 1024**2
-GB = 1000**3
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,8 @@ class DiskCheck:
         return self.free >= self.needed + self.margin
 
     def describe(self) -> str:
-        return (f"needs {self.needed / GB:.1f} GB (+{self.margin / GB:.1f} GB to spare), "
-                f"{self.free / GB:.1f} GB free in {self.folder}")
+        return (f"needs {human_size(self.needed)} (+{human_size(self.margin)} to spare), "
+                f"{human_size(self.free)} free in {self.folder}")
 
 
 class ModelDownloader:

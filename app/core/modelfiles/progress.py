@@ -29,6 +29,15 @@ class DownloadProgress:
 ProgressCallback = Callable[[DownloadProgress], None]
 
 
+def human_size(n: float) -> str:
+    """Bytes as people read them on a download page: 12.1 GB, 460 KB (powers of 1000)."""
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if abs(n) < 1000 or unit == "GB":
+            return f"{n:,.0f} {unit}" if unit in ("bytes", "KB") else f"{n:.1f} {unit}"
+        n /= 1000
+    raise AssertionError("unreachable")
+
+
 class ProgressMeter:
     """Turns a stream of byte counts into throttled DownloadProgress reports.
 

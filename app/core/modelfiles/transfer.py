@@ -101,8 +101,8 @@ def fetch(url: str, part: Path, size: int, *, retry: RetryPolicy, cancel: thread
             if failures >= retry.attempts:
                 raise exc.error from exc
             delay = retry.delay(failures)
-            log.warning("%s (attempt %d of %d); retrying in %.1f s", exc, failures,
-                        retry.attempts, delay)
+            log.warning("%s: %s; retrying in %.1f s (attempt %d of %d)", what,
+                        exc.__cause__ or exc, delay, failures, retry.attempts)
             if cancel.wait(delay):
                 raise DownloadCancelled() from exc
 
@@ -166,7 +166,7 @@ def _write_body(chunks: Iterator[bytes], part: Path, offset: int, size: int, *,
                     break
     except OSError as exc:  # only the file can raise OSError here; HTTP errors are httpx's
         if exc.errno in _NO_SPACE:
-            raise DiskFull(f"The disk is full ({part.parent}). The {position:,} bytes "
+            raise DiskFull(f"The disk is full ({part.parent}). The {part_size(part):,} bytes "
                            "downloaded so far are kept: free some space and retry to "
                            "continue.") from exc
         raise DownloadError(f"Cannot write to {part.parent}: {exc.strerror or exc}.") from exc

@@ -61,6 +61,7 @@ class DownloadService(QObject):
         super().__init__(parent)
         self._downloader = ModelDownloader(paths, retry=retry)
         self._thread: threading.Thread | None = None
+        self._busy = False  # until the job's last signal reaches the GUI thread
         self._cancel = threading.Event()
         self._request: DownloadRequest | None = None
         self._phase = ""
@@ -71,16 +72,19 @@ class DownloadService(QObject):
         return self._downloader
 
     def is_running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._busy
 
     def start(self, request: DownloadRequest | None = None) -> None:
         """Start (or resume) a download; ignored while one is running."""
         if self.is_running():
             log.info("a download is already running")
             return
+        if self._thread is not None:
+            self._thread.join()  # its job is over; only the thread's last steps remain
         self._request = request or DownloadRequest()
         self._cancel = threading.Event()
         self._phase = ""
+        self._busy = True
         self._thread = threading.Thread(target=self._work, args=(self._request, self._cancel),
                                         name="model-download")
         self._thread.start()
@@ -98,7 +102,7 @@ class DownloadService(QObject):
 
     def discard(self, model: ResolvedModel) -> None:
         """Delete the partial files of a download the user gave up (not while it runs)."""
-        if self.is_running():
+        if self._thread is not None and self._thread.is_alive():
             raise RuntimeError("cannot discard a running download")
         self._downloader.discard(model)
 
@@ -147,8 +151,11 @@ class DownloadService(QObject):
             self._request = DownloadRequest(resolved=payload)  # resume at the same commit
             self.resolved.emit(payload)
         elif kind == "finished":
+            self._busy = False
             self.finished.emit(str(payload))
         elif kind == "failed":
+            self._busy = False
             self.failed.emit(str(payload))
         elif kind == "cancelled":
+            self._busy = False
             self.cancelled.emit()
