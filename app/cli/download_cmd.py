@@ -62,7 +62,7 @@ def run(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def _download(args: argparse.Namespace, paths: AppPaths) -> Path:
-    from app.core.modelfiles.catalog import memory_fit, resolve
+    from app.core.modelfiles.catalog import resolve
     from app.core.modelfiles.download import ModelDownloader
     from app.core.modelfiles.library import ModelLibrary
     from app.core.modelfiles.progress import human_size
@@ -75,9 +75,10 @@ def _download(args: argparse.Namespace, paths: AppPaths) -> Path:
     parts = f" in {len(resolved.files)} files" if len(resolved.files) > 1 else ""
     _say(f"{resolved.name}: {human_size(resolved.total_bytes)}{parts} from {resolved.repo} "
          f"at {resolved.revision[:12]}")
-    fit = memory_fit(resolved)
-    if fit is not None:
-        _say(f"Memory: {fit.describe()}")
+    plan = downloader.plan(resolved)
+    _say(f"Disk: {plan.disk.describe()}")
+    if plan.memory is not None:
+        _say(f"Memory: {plan.memory.describe()}")
     path = _run_with_progress(downloader, resolved)
     library = ModelLibrary(paths)
     if library.default is None:
@@ -99,7 +100,7 @@ def _pending_revision(downloader: ModelDownloader, repo: str,
 
 def _run_with_progress(downloader: ModelDownloader, resolved: ResolvedModel) -> Path:
     """Download on a worker thread so that Ctrl+C here can cancel it cleanly."""
-    from tqdm import tqdm
+    from huggingface_hub.utils import tqdm  # honours HF_HUB_DISABLE_PROGRESS_BARS
 
     from app.core.modelfiles.progress import DownloadProgress
 
@@ -113,8 +114,8 @@ def _run_with_progress(downloader: ModelDownloader, resolved: ResolvedModel) -> 
             for other in bars.values():
                 other.close()
             bar = bars[p.phase] = tqdm(total=p.total, initial=p.done, unit="B", unit_scale=True,
-                                       unit_divisor=1024, desc=p.phase.capitalize(),
-                                       file=sys.stderr, disable=None, dynamic_ncols=True)
+                                       desc=p.phase.capitalize(), file=sys.stderr,
+                                       disable=None)
         bar.update(p.done - bar.n)
 
     def work() -> None:
@@ -123,18 +124,24 @@ def _run_with_progress(downloader: ModelDownloader, resolved: ResolvedModel) -> 
                                                   cancel=cancel)
         except BaseException as exc:
             outcome["error"] = exc
+        finally:
+            done.set()
 
+    # Waiting on an Event, not Thread.join(): a join interrupted by Ctrl+C can leave the
+    # thread's state inconsistent, and the wait must be resumed after cancelling.
+    done = threading.Event()
     worker = threading.Thread(target=work, name="download")
     worker.start()
     try:
-        while worker.is_alive():
-            worker.join(0.2)
+        while not done.wait(0.2):
+            pass
     except KeyboardInterrupt:
         cancel.set()
-        worker.join()
+        done.wait()
     finally:
         for bar in bars.values():
             bar.close()
+    worker.join()
     if "error" in outcome:
         raise outcome["error"]
     return Path(outcome["path"])

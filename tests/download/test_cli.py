@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -56,3 +58,33 @@ def test_a_malformed_repository_name_is_a_usage_error(data_dir: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         "oss-chat: --repo must look like owner/name, not 'just-a-name'"]
+
+
+def test_ctrl_c_pauses_and_the_next_run_continues(
+        fake_hub: FakeHub, data_dir: Path, model_bytes: bytes) -> None:
+    fake_hub.piece_delay = 0.05  # about 1.5 s for the whole file
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "--data-dir", str(data_dir), "download"], cwd=ROOT,
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    models = data_dir / "data" / "models"
+    deadline = time.monotonic() + 30
+    parts: list[Path] = []
+    while time.monotonic() < deadline and not any(p.stat().st_size > 0 for p in parts):
+        time.sleep(0.02)
+        parts = list(models.rglob("*.part")) if models.exists() else []
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert out == ""
+    assert "download paused; run the same command again to continue" in err
+    [part] = list(models.rglob("*.part"))
+    kept = part.stat().st_size
+    assert 0 < kept < len(model_bytes)
+
+    fake_hub.piece_delay = 0.0
+    result = _oss_chat(data_dir, "download")
+    assert result.returncode == 0, result.stderr
+    assert "Continuing the download started earlier" in result.stderr
+    assert fake_hub.served[-1].start == kept
+    assert Path(result.stdout.strip()).read_bytes() == model_bytes

@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QThread
 from pytestqt.qtbot import QtBot
 
+from app.core.modelfiles.download import DownloadPlan
 from app.core.paths import AppPaths
 from app.ui.services.download_service import DownloadRequest, DownloadService
 from tests.download.conftest import FAST_RETRY, REPO
@@ -75,3 +76,17 @@ def test_failures_arrive_as_a_message(qtbot: QtBot, fake_hub: FakeHub,
     with qtbot.waitSignal(service.failed, timeout=TIMEOUT) as failed:
         service.start(DownloadRequest(repo="nobody/nothing"))
     assert "nobody/nothing was not found" in failed.args[0]
+
+
+def test_plan_shows_size_disk_and_memory_then_start_downloads_it(
+        qtbot: QtBot, fake_hub: FakeHub, service: DownloadService, model_bytes: bytes) -> None:
+    with qtbot.waitSignal(service.planned, timeout=TIMEOUT) as planned:
+        service.plan()
+    plan: DownloadPlan = planned.args[0]
+    assert plan.model.total_bytes == len(model_bytes)
+    assert plan.disk.ok and plan.disk.needed == len(model_bytes)
+    assert plan.memory is not None and plan.memory.fit is not None
+    assert fake_hub.served == []
+    with qtbot.waitSignal(service.finished, timeout=TIMEOUT):
+        service.start(DownloadRequest(resolved=plan.model))
+    assert len(fake_hub.api_calls) == 1

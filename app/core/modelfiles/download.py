@@ -16,8 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.core.engine.memory import MemoryEstimate
 from app.core.modelfiles import hub
-from app.core.modelfiles.catalog import RemoteFile, ResolvedModel
+from app.core.modelfiles.catalog import RemoteFile, ResolvedModel, memory_fit
 from app.core.modelfiles.errors import (
     ChecksumMismatch,
     DownloadCancelled,
@@ -65,6 +66,15 @@ class DiskCheck:
                 f"{human_size(self.free)} free in {self.folder}")
 
 
+@dataclass(frozen=True)
+class DownloadPlan:
+    """What to show before the user confirms a download: size, disk space, memory fit."""
+
+    model: ResolvedModel
+    disk: DiskCheck
+    memory: MemoryEstimate | None  # None when the model's shape is unknown before download
+
+
 class ModelDownloader:
     """Downloads ResolvedModels into `AppPaths.models`; safe to use from a worker thread.
 
@@ -110,6 +120,12 @@ class ModelDownloader:
         folder.mkdir(parents=True, exist_ok=True)
         free = shutil.disk_usage(folder).free
         return DiskCheck(folder, self.remaining_bytes(model), self.disk_margin, free)
+
+    def plan(self, model: ResolvedModel, *, n_ctx: int | None = None,
+             available: int | None = None) -> DownloadPlan:
+        """Disk space and the engine's memory-fit estimate for `model`, without the network."""
+        return DownloadPlan(model, self.disk_check(model),
+                            memory_fit(model, n_ctx, available=available))
 
     def pending(self) -> list[ResolvedModel]:
         """Downloads started earlier and not finished: offer to resume them at that commit."""

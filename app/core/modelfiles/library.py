@@ -69,12 +69,16 @@ class ModelLibrary:
         self.paths = paths
         self.manifest = DownloadManifest(paths.models)
         self._store = JsonStore(paths.model_library_file, LIBRARY_VERSION, "the model list")
+        self._load()  # a damaged file is set aside now, so `notices` tells at start-up
+
+    def _load(self) -> tuple[str | None, list[str]]:
+        """The default and the added files, read afresh: the command line (or another
+        window) may have changed them since."""
         data = self._store.load()
-        self._default: str | None = data.get("default") if isinstance(
-            data.get("default"), str) else None
-        added = data.get("added", [])
-        self._added: list[str] = [a for a in added if isinstance(a, str)] if isinstance(
-            added, list) else []
+        default = data.get("default")
+        added = data.get("added")
+        return (default if isinstance(default, str) else None,
+                [a for a in added if isinstance(a, str)] if isinstance(added, list) else [])
 
     @property
     def notices(self) -> list[str]:
@@ -84,7 +88,7 @@ class ModelLibrary:
         """Downloaded models first, then added files, in the order they were added."""
         downloaded = [self._downloaded(entry) for entry in self.manifest.models()]
         seen = {m.path.absolute() for m in downloaded}
-        added = [self._added_model(Path(a)) for a in self._added
+        added = [self._added_model(Path(a)) for a in self._load()[1]
                  if Path(a).absolute() not in seen]
         return downloaded + added
 
@@ -95,20 +99,18 @@ class ModelLibrary:
     @property
     def default(self) -> LocalModel | None:
         """The model to load at start-up, when it is still listed."""
-        if self._default is None:
-            return None
-        return self.find(Path(self._default))
+        default = self._load()[0]
+        return None if default is None else self.find(Path(default))
 
     def set_default(self, model: LocalModel | Path | None) -> None:
-        if model is None:
-            self._default = None
-        else:
+        value = None
+        if model is not None:
             path = model.path if isinstance(model, LocalModel) else Path(model)
             found = self.find(path)
             if found is None:
                 raise ModelFileError(f"{path.name} is not in the model list; add it first.")
-            self._default = str(found.path.absolute())
-        self._save()
+            value = str(found.path.absolute())
+        self._store.update(lambda data: data.update(default=value))
 
     def add_file(self, path: Path) -> LocalModel:
         """Validate a GGUF file without loading it and remember where it is.
@@ -124,8 +126,7 @@ class ModelLibrary:
         existing = self.find(path)
         if existing is not None:
             return existing
-        self._added.append(str(path))
-        self._save()
+        self._store.update(lambda data: data.update(added=[*self._load()[1], str(path)]))
         model = self._added_model(path)
         log.info("added model file %s", path)
         return model
@@ -136,11 +137,14 @@ class ModelLibrary:
             for entry in self.manifest.models():
                 if _same_file(entry.path, model.path):
                     self._delete_download(entry)
-        else:
-            self._added = [a for a in self._added if not _same_file(Path(a), model.path)]
-        if self._default is not None and _same_file(Path(self._default), model.path):
-            self._default = None
-        self._save()
+
+        def forget(data: dict[str, Any]) -> None:
+            default, added = self._load()
+            data["added"] = [a for a in added if not _same_file(Path(a), model.path)]
+            if default is not None and _same_file(Path(default), model.path):
+                data["default"] = None
+
+        self._store.update(forget)
 
     def _delete_download(self, entry: DownloadedModel) -> None:
         self.manifest.remove_model(entry.resolved)  # first: never list a half-deleted model
@@ -178,6 +182,3 @@ class ModelLibrary:
         except (ModelFileError, OSError) as exc:
             return LocalModel(path, path.stem, 0, "unknown", "added", False, problem=str(exc))
         return LocalModel(path, name, size, quantization, "added", False)
-
-    def _save(self) -> None:
-        self._store.save({"default": self._default, "added": self._added})

@@ -39,15 +39,19 @@ class DownloadService(QObject):
     """Runs one model download at a time off the GUI thread.
 
     Signals:
+        planned(object): a DownloadPlan (exact files, size, commit, disk space, memory fit)
+            in answer to `plan()`, for the user to confirm; the job ends there.
         resolved(object): the ResolvedModel being downloaded (exact files, size, commit).
         phaseChanged(str): "resolving", "downloading" or "verifying".
         progress(object, object, float, float): bytes done, bytes total (Python ints: a
             model exceeds 32 bits), speed in bytes/s, seconds left (-1 when unknown).
         finished(str): the verified model's path.
-        failed(str): a message for the user; a Retry may follow (`resume()`).
+        failed(str): a message for the user, ending a download or a plan; a Retry may
+            follow (`resume()`).
         cancelled(): paused or cancelled; the partial file is kept for `resume()`.
     """
 
+    planned = Signal(object)
     resolved = Signal(object)
     phaseChanged = Signal(str)
     progress = Signal(object, object, float, float)
@@ -74,8 +78,16 @@ class DownloadService(QObject):
     def is_running(self) -> bool:
         return self._busy
 
+    def plan(self, request: DownloadRequest | None = None) -> None:
+        """Resolve the model and check disk and memory, off the GUI thread: ends with
+        `planned` or `failed`. Start the download with `DownloadRequest(resolved=…)`."""
+        self._launch(request, download=False)
+
     def start(self, request: DownloadRequest | None = None) -> None:
         """Start (or resume) a download; ignored while one is running."""
+        self._launch(request, download=True)
+
+    def _launch(self, request: DownloadRequest | None, *, download: bool) -> None:
         if self.is_running():
             log.info("a download is already running")
             return
@@ -85,8 +97,8 @@ class DownloadService(QObject):
         self._cancel = threading.Event()
         self._phase = ""
         self._busy = True
-        self._thread = threading.Thread(target=self._work, args=(self._request, self._cancel),
-                                        name="model-download")
+        self._thread = threading.Thread(target=self._work, name="model-download",
+                                        args=(self._request, self._cancel, download))
         self._thread.start()
 
     def resume(self) -> None:
@@ -114,12 +126,15 @@ class DownloadService(QObject):
             return not self._thread.is_alive()
         return True
 
-    def _work(self, request: DownloadRequest, cancel: threading.Event) -> None:
+    def _work(self, request: DownloadRequest, cancel: threading.Event, download: bool) -> None:
         try:
             model = request.resolved
             if model is None:
                 self._relay.emit("phase", "resolving")
                 model = resolve(request.repo, request.file, request.revision)
+            if not download:
+                self._relay.emit("planned", self._downloader.plan(model))
+                return
             self._relay.emit("resolved", model)
             path = self._downloader.download(model, on_progress=self._on_progress,
                                              cancel=cancel)
@@ -150,6 +165,10 @@ class DownloadService(QObject):
         elif kind == "resolved":
             self._request = DownloadRequest(resolved=payload)  # resume at the same commit
             self.resolved.emit(payload)
+        elif kind == "planned":
+            self._busy = False
+            self._request = DownloadRequest(resolved=payload.model)  # start() downloads it
+            self.planned.emit(payload)
         elif kind == "finished":
             self._busy = False
             self.finished.emit(str(payload))
