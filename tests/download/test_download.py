@@ -182,8 +182,9 @@ def test_disk_full_keeps_the_partial_file_and_the_library(
     monkeypatch.setattr(transfer, "open_part",
                         lambda path, append: _FillingDisk(real_open(path, append), 200_000))
     model = resolve(REPO)
-    with pytest.raises(DiskFull, match=r"The disk is full .*200,000 bytes downloaded so far "
-                                       r"are kept: free some space and retry"):
+    with pytest.raises(DiskFull, match=r"The disk is full \(.*\)\. The 200,000 bytes downloaded "
+                                       r"so far are kept for resuming\. Free some space and "
+                                       r"retry\."):
         downloader.download(model)
     assert _part(downloader, model).stat().st_size == 200_000
     assert app_paths.model_library_file.read_bytes() == saved

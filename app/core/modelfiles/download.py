@@ -39,7 +39,7 @@ from app.core.modelfiles.progress import (
     ProgressMeter,
     human_size,
 )
-from app.core.modelfiles.transfer import RetryPolicy, fetch, part_size
+from app.core.modelfiles.transfer import RetryPolicy, fetch, local_error, part_size
 from app.core.paths import AppPaths
 
 log = logging.getLogger(__name__)
@@ -151,17 +151,20 @@ class ModelDownloader:
         done = self.downloaded(model)
         if done is not None:
             return done.path
-        todo = [f for f in model.files if not self._is_done(model, f)]
-        if todo:
-            hub.require_online()
-            check = self.disk_check(model)
-            if not check.ok:
-                raise NotEnoughSpace(f"Not enough disk space for {model.name}: it "
-                                     f"{check.describe()}. Free some space and retry.")
-            self.manifest.add_pending(model)
-            self._fetch_all(model, todo, on_progress, cancel)
-            self._verify_all(model, todo, on_progress, cancel)
-        entry = self.manifest.add_model(model)
+        try:
+            todo = [f for f in model.files if not self._is_done(model, f)]
+            if todo:
+                hub.require_online()
+                check = self.disk_check(model)
+                if not check.ok:
+                    raise NotEnoughSpace(f"Not enough disk space for {model.name}: it "
+                                         f"{check.describe()}. Free some space and retry.")
+                self.manifest.add_pending(model)
+                self._fetch_all(model, todo, on_progress, cancel)
+                self._verify_all(model, todo, on_progress, cancel)
+            entry = self.manifest.add_model(model)
+        except OSError as exc:  # the models folder or its record, not the network
+            raise local_error(exc, self.models_dir) from exc
         log.info("%s is downloaded and verified: %s", model.name, entry.path)
         return entry.path
 
@@ -200,7 +203,7 @@ class ModelDownloader:
             digest = _sha256(part, cancel, hashed)
             if digest != remote.sha256:
                 part.unlink(missing_ok=True)
-                log.error("sha256 mismatch for %s: got %s, expected %s", remote.name, digest,
+                log.info("sha256 mismatch for %s: got %s, expected %s", remote.name, digest,
                           remote.sha256)
                 raise ChecksumMismatch(
                     f"{remote.name} arrived damaged (its checksum does not match the one "

@@ -6,6 +6,10 @@ unique to each call and deletes it whenever the call fails or is interrupted, so
 This keeps the partial bytes in a file of our own and asks for the rest with an HTTP Range
 request, through huggingface_hub's own HTTP session (its headers, token, redirects and its
 offline-mode guard). Retries use exponential backoff that a cancel interrupts at once.
+
+hf_xet is not used for the same reason: it writes whole files and cannot continue a partial
+one. The Hub also serves Xet-stored files over plain HTTP with ranges (huggingface_hub falls
+back to exactly that when hf_xet is missing), so every model file can be resumed.
 """
 
 from __future__ import annotations
@@ -165,8 +169,12 @@ def _write_body(chunks: Iterator[bytes], part: Path, offset: int, size: int, *,
                 if position >= size:
                     break
     except OSError as exc:  # only the file can raise OSError here; HTTP errors are httpx's
-        if exc.errno in _NO_SPACE:
-            raise DiskFull(f"The disk is full ({part.parent}). The {part_size(part):,} bytes "
-                           "downloaded so far are kept: free some space and retry to "
-                           "continue.") from exc
-        raise DownloadError(f"Cannot write to {part.parent}: {exc.strerror or exc}.") from exc
+        kept = f" The {part_size(part):,} bytes downloaded so far are kept for resuming."
+        raise local_error(exc, part.parent, kept) from exc
+
+
+def local_error(exc: OSError, folder: Path, kept: str = "") -> DownloadError:
+    """A file-system failure in the user's words: a full disk, or an unusable folder."""
+    if exc.errno in _NO_SPACE:
+        return DiskFull(f"The disk is full ({folder}).{kept} Free some space and retry.")
+    return DownloadError(f"Cannot write to {folder}: {exc.strerror or exc}.")
