@@ -62,7 +62,7 @@ def test_a_malformed_repository_name_is_a_usage_error(data_dir: Path) -> None:
 
 def test_ctrl_c_pauses_and_the_next_run_continues(
         fake_hub: FakeHub, data_dir: Path, model_bytes: bytes) -> None:
-    fake_hub.piece_delay = 0.05  # about 1.5 s for the whole file
+    fake_hub.piece_delay = 0.08  # about 2.5 s for the whole file
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [sys.executable, "-m", "app", "--data-dir", str(data_dir), "download"], cwd=ROOT,

@@ -51,7 +51,7 @@ def test_download_reports_progress_then_the_path(
 
 def test_pause_keeps_the_partial_file_and_resume_continues(
         qtbot: QtBot, fake_hub: FakeHub, service: DownloadService, model_bytes: bytes) -> None:
-    fake_hub.piece_delay = 0.005
+    fake_hub.piece_delay = 0.02  # time for the queued pause to arrive
     paused: list[int] = []
 
     def pause_once(done: int, total: int, speed: float, eta: float) -> None:
