@@ -12,11 +12,12 @@ import pytest
 
 from app.core.modelfiles import transfer
 from app.core.modelfiles.catalog import ResolvedModel, resolve
-from app.core.modelfiles.download import PART_SUFFIX, ModelDownloader
+from app.core.modelfiles.download import LOCK_NAME, PART_SUFFIX, ModelDownloader
 from app.core.modelfiles.errors import (
     ChecksumMismatch,
     DiskFull,
     DownloadCancelled,
+    DownloadError,
     HubOffline,
     NotEnoughSpace,
     ServerError,
@@ -249,3 +250,24 @@ def test_a_split_model_is_downloaded_whole(fake_hub: FakeHub, downloader: ModelD
     _assert_monotonic(events, DOWNLOADING, 3 * len(model_bytes))
     [listed] = ModelLibrary(app_paths).models()
     assert (listed.path, listed.size, listed.verified) == (path, 3 * len(model_bytes), True)
+
+
+def test_one_download_at_a_time_per_models_folder(
+        fake_hub: FakeHub, downloader: ModelDownloader, app_paths: AppPaths) -> None:
+    from filelock import FileLock
+
+    model = resolve(REPO)
+    with FileLock(app_paths.models / LOCK_NAME), \
+            pytest.raises(DownloadError, match="Another download into this models folder"):
+        downloader.download(model)  # while another process holds the lock
+    assert fake_hub.served == []
+    assert downloader.download(model).is_file()
+
+
+def test_the_fake_hub_satisfies_the_stock_client(fake_hub: FakeHub, tmp_path: Path,
+                                                 model_bytes: bytes) -> None:
+    """The fake Hub's headers and redirects are what huggingface_hub itself relies on."""
+    from huggingface_hub import hf_hub_download
+
+    path = hf_hub_download(REPO, FILE, local_dir=tmp_path / "stock")
+    assert Path(path).read_bytes() == model_bytes

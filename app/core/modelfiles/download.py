@@ -7,12 +7,13 @@ the manifest. A partial or damaged file therefore never looks like a model to an
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +46,7 @@ from app.core.paths import AppPaths
 log = logging.getLogger(__name__)
 
 PART_SUFFIX = ".part"
+LOCK_NAME = ".download.lock"
 #: Free space to leave beyond the model itself, so the system and the app keep working.
 DISK_MARGIN = 512 * 1024**2
 _HASH_BLOCK = 4 * 1024**2
@@ -159,14 +161,33 @@ class ModelDownloader:
                 if not check.ok:
                     raise NotEnoughSpace(f"Not enough disk space for {model.name}: it "
                                          f"{check.describe()}. Free some space and retry.")
-                self.manifest.add_pending(model)
-                self._fetch_all(model, todo, on_progress, cancel)
-                self._verify_all(model, todo, on_progress, cancel)
+                with self._exclusive():
+                    self.manifest.add_pending(model)
+                    self._fetch_all(model, todo, on_progress, cancel)
+                    self._verify_all(model, todo, on_progress, cancel)
             entry = self.manifest.add_model(model)
         except OSError as exc:  # the models folder or its record, not the network
             raise local_error(exc, self.models_dir) from exc
         log.info("%s is downloaded and verified: %s", model.name, entry.path)
         return entry.path
+
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """One download at a time per models folder, across processes: two writers
+        appending to the same partial file would only produce a checksum failure."""
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(self.models_dir / LOCK_NAME)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout as exc:
+            raise DownloadError("Another download into this models folder is running (in "
+                                "another OSS Chat window or `oss-chat download`). Let it "
+                                "finish or stop it, then retry.") from exc
+        try:
+            yield
+        finally:
+            lock.release()
 
     def _fetch_all(self, model: ResolvedModel, todo: list[RemoteFile],
                    on_progress: ProgressCallback | None, cancel: threading.Event) -> None:
