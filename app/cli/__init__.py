@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "ask": "app.cli.ask_cmd",
     "export": "app.cli.export_cmd",
     "render": "app.cli.render_cmd",
+    "download": "app.cli.download_cmd",
 }
 
 

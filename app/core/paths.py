@@ -36,6 +36,11 @@ class AppPaths:
     def settings_file(self) -> Path:
         return self.config / "settings.json"
 
+    @property
+    def model_library_file(self) -> Path:
+        """The user's model choices: the default model and GGUF files added from disk."""
+        return self.config / "models.json"
+
     @classmethod
     def platform_default(cls) -> AppPaths:
         return cls(

@@ -12,7 +12,6 @@ from app import APP_ID, APP_NAME, __version__
 from app.core.paths import AppPaths
 from app.ui.crash import CrashReporter
 from app.ui.main_window import MainWindow
-from app.ui.pyside_workarounds import keep_singletons_alive
 from app.ui.qt_logging import install_qt_message_handler
 
 log = logging.getLogger(__name__)
@@ -22,7 +21,6 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
-    keep_singletons_alive()
     QApplication.setApplicationName(APP_NAME)
     QApplication.setApplicationDisplayName(APP_NAME)
     QApplication.setApplicationVersion(__version__)

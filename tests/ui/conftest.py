@@ -1,4 +1,4 @@
-"""Fixtures for the chat view tests: the PySide6 reference workaround, messages, a view."""
+"""Fixtures for the chat view tests: messages and a view."""
 
 from __future__ import annotations
 
@@ -8,15 +8,8 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from app.ui.chat import ChatItem, ChatView, MessageListModel
-from app.ui.pyside_workarounds import keep_singletons_alive
 
 VIEW_SIZE = (800, 600)
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _singletons_stay_alive() -> None:
-    """The app applies this at start-up; without it long view tests abort on Python 3.11."""
-    keep_singletons_alive()
 
 
 def make_items(count: int, *, start: int = 0) -> list[ChatItem]:
