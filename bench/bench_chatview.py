@@ -17,10 +17,10 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from app.ui.pyside_workarounds import keep_singletons_alive
 from PySide6.QtWidgets import QApplication
 
 from app.ui.chat import ChatItem, ChatView, MessageListModel
-from app.ui.pyside_workarounds import keep_singletons_alive
 
 MESSAGES = 2000
 UPDATES = 300
