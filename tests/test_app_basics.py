@@ -15,9 +15,8 @@ from app import APP_NAME, __version__
 from app.cli import main
 from app.core.logs import LOG_FILE_NAME, setup_logging
 from app.core.paths import AppPaths
-from app.ui.application import run_gui
+from app.ui.application import AppSession, run_gui
 from app.ui.crash import CrashReporter
-from app.ui.main_window import MainWindow
 from app.ui.qt_logging import install_qt_message_handler, remove_qt_message_handler
 
 
@@ -81,19 +80,23 @@ def test_qt_messages_reach_python_logging(caplog: pytest.LogCaptureFixture, qtlo
                for r in caplog.records)
 
 
-def test_main_window_layout(qtbot) -> None:
-    window = MainWindow()
+def test_main_window_layout(qtbot, app_paths: AppPaths) -> None:
+    session = AppSession.start(app_paths)
+    window = session.window
     qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    assert window.windowTitle() == APP_NAME
-    assert window.effort_box.currentText() == "Medium"
-    assert [window.effort_box.itemText(i) for i in range(3)] == ["Low", "Medium", "High"]
-    assert window.focusWidget() is window.message_input
-    for widget in (window.new_chat_button, window.search_box, window.conversation_list,
-                   window.message_view, window.message_input, window.effort_box,
-                   window.send_button):
-        assert widget.accessibleName()
+    try:
+        window.show()
+        qtbot.waitExposed(window)
+        assert window.windowTitle() == APP_NAME
+        assert window.composer.effort() == "medium"
+        box = window.composer.effort_box
+        assert [box.itemData(i) for i in range(box.count())] == ["low", "medium", "high"]
+        assert window.focusWidget() is window.composer.input
+        for widget in (window.new_chat_button, window.search_box, window.conversation_list,
+                       window.chat_view, window.composer.input, box, window.composer.send_button):
+            assert widget.accessibleName()
+    finally:
+        session.close()
 
 
 def test_uncaught_exception_is_logged_and_shown(qtbot, caplog: pytest.LogCaptureFixture) -> None:

@@ -1,58 +1,67 @@
-"""The main window: sidebar with conversations, the chat view, the composer, the status bar."""
+"""The main window: conversations on the left, the chat and the composer on the right."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import logging
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QUrl, Slot
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
-    QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListView,
     QMainWindow,
-    QPlainTextEdit,
+    QMessageBox,
     QPushButton,
     QSplitter,
-    QStatusBar,
     QVBoxLayout,
     QWidget,
 )
 
-from app import APP_NAME
+from app import APP_NAME, __version__
+from app.core.storage.models import Conversation
+from app.ui.chat import ChatView
+from app.ui.chat_controller import ChatController, ModelState
+from app.ui.composer import Composer
+from app.ui.status_area import StatusArea
 
-EFFORTS = ("Low", "Medium", "High")
+log = logging.getLogger(__name__)
+
+_SAFE_SCHEMES = ("http", "https", "mailto")
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, model_path: Path | None = None) -> None:
-        super().__init__()
+    def __init__(self, controller: ChatController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self._editing: int | None = None
         self.setWindowTitle(APP_NAME)
         self.setObjectName("mainWindow")
-        self.resize(1100, 720)
+        self.resize(1100, 740)
 
         self.sidebar = self._build_sidebar()
-        self.chat_panel = self._build_chat_panel()
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.chat_view = ChatView()
+        self.chat_view.setModel(controller.model)
+        self.composer = Composer()
+        chat_panel = QWidget()
+        chat_panel.setObjectName("chatPanel")
+        layout = QVBoxLayout(chat_panel)
+        layout.addWidget(self.chat_view, 1)
+        layout.addWidget(self.composer)
+        self.splitter = QSplitter()
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.sidebar)
-        self.splitter.addWidget(self.chat_panel)
+        self.splitter.addWidget(chat_panel)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([260, 840])
         self.setCentralWidget(self.splitter)
+        self.status = StatusArea()
+        self.setStatusBar(self.status)
+        self._build_menus()
+        self._connect()
+        self._show_model_state(controller.model_state.value, "")
+        self.composer.input.setFocus()
 
-        self.model_label = QLabel(self._model_text(model_path))
-        self.model_label.setAccessibleName("Model")
-        status = QStatusBar()
-        status.addPermanentWidget(self.model_label)
-        self.setStatusBar(status)
-        self.message_input.setFocus()
-
-    @staticmethod
-    def _model_text(model_path: Path | None) -> str:
-        return f"Model: {model_path.name}" if model_path else "No model"
-
+    # -- building ---------------------------------------------------------------------------
     def _build_sidebar(self) -> QWidget:
         sidebar = QWidget()
         sidebar.setObjectName("sidebar")
@@ -68,31 +77,143 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.new_chat_button)
         layout.addWidget(self.search_box)
         layout.addWidget(self.conversation_list, 1)
+        self.new_chat_button.clicked.connect(self.new_chat)
         return sidebar
 
-    def _build_chat_panel(self) -> QWidget:
-        panel = QWidget()
-        panel.setObjectName("chatPanel")
-        layout = QVBoxLayout(panel)
-        self.message_view = QListView()
-        self.message_view.setAccessibleName("Messages")
-        layout.addWidget(self.message_view, 1)
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.new_chat_action = self._action(file_menu, "&New chat", QKeySequence.StandardKey.New,
+                                            self.new_chat)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
+        edit_menu = bar.addMenu("&Edit")
+        self._action(edit_menu, "&Find in chats", QKeySequence.StandardKey.Find,
+                     self.focus_search)
+        self.stop_action = self._action(edit_menu, "&Stop the reply", None,
+                                        self.controller.stop)
+        self.stop_action.setEnabled(False)
+        view_menu = bar.addMenu("&View")
+        self.expand_reasoning_action = self._action(view_menu, "Show &reasoning expanded", None,
+                                                    self._toggle_reasoning_default)
+        self.expand_reasoning_action.setCheckable(True)
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, f"&About {APP_NAME}", None, self.show_about)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Cancel), self, self._escape)
 
-        composer = QHBoxLayout()
-        self.message_input = QPlainTextEdit()
-        self.message_input.setObjectName("messageInput")
-        self.message_input.setAccessibleName("Message")
-        self.message_input.setPlaceholderText("Message gpt-oss")
-        self.message_input.setMaximumHeight(120)
-        self.effort_box = QComboBox()
-        self.effort_box.setAccessibleName("Reasoning effort")
-        self.effort_box.setToolTip("How hard the model thinks before it answers")
-        self.effort_box.addItems(EFFORTS)
-        self.effort_box.setCurrentText("Medium")
-        self.send_button = QPushButton("Send")
-        self.send_button.setAccessibleName("Send")
-        composer.addWidget(self.message_input, 1)
-        composer.addWidget(self.effort_box)
-        composer.addWidget(self.send_button)
-        layout.addLayout(composer)
-        return panel
+    def _action(self, menu, text: str, shortcut, slot) -> QAction:  # type: ignore[no-untyped-def]
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _connect(self) -> None:
+        c, composer, view, status = self.controller, self.composer, self.chat_view, self.status
+        composer.sendRequested.connect(self._on_send)
+        composer.stopRequested.connect(c.stop)
+        composer.effortChanged.connect(c.set_effort)
+        c.generatingChanged.connect(self._on_generating)
+        c.modelStateChanged.connect(self._show_model_state)
+        c.modelLoaded.connect(status.show_model)
+        c.promptProgress.connect(status.show_prompt_progress)
+        c.replyFinished.connect(status.show_reply_stats)
+        c.contextUsage.connect(status.show_context)
+        c.notice.connect(lambda text: status.showMessage(text, 10000))
+        c.conversationOpened.connect(self._on_conversation_opened)
+        view.regenerateRequested.connect(c.regenerate)
+        view.editRequested.connect(self.start_edit)
+        view.siblingRequested.connect(c.switch_sibling)
+        view.deleteRequested.connect(c.delete_message)
+        view.copyRequested.connect(self._copy_message)
+        view.linkActivated.connect(self._open_link)
+
+    # -- actions ----------------------------------------------------------------------------
+    @Slot()
+    def new_chat(self) -> None:
+        self.controller.new_chat()
+
+    @Slot()
+    def focus_search(self) -> None:
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    def start_edit(self, message_id: int) -> None:
+        """Edit & resend: the message's text goes back into the composer."""
+        row = self.controller.model.row_of(message_id)
+        if row < 0 or self.controller.generating:
+            return
+        self._editing = message_id
+        self.composer.input.setPlainText(self.controller.model.item_at(row).answer)
+        self.composer.set_notice("Editing a message: Send makes a new branch; Esc cancels.")
+        self.composer.input.setFocus()
+
+    def cancel_edit(self) -> None:
+        if self._editing is not None:
+            self._editing = None
+            self.composer.input.clear()
+            self._show_model_state(self.controller.model_state.value, "")
+
+    @Slot(str, str)
+    def _on_send(self, text: str, effort: str) -> None:
+        editing, self._editing = self._editing, None
+        if editing is not None:
+            self.controller.set_effort(effort)  # type: ignore[arg-type]
+            self.controller.edit(editing, text)
+            self._show_model_state(self.controller.model_state.value, "")
+        else:
+            self.controller.send(text, effort)  # type: ignore[arg-type]
+        self.chat_view.scroll_to_latest()
+
+    def _escape(self) -> None:
+        if self.controller.generating:
+            self.controller.stop()
+        else:
+            self.cancel_edit()
+
+    @Slot(bool)
+    def _on_generating(self, generating: bool) -> None:
+        self.composer.set_generating(generating)
+        self.stop_action.setEnabled(generating)
+
+    @Slot(str, str)
+    def _show_model_state(self, state: str, detail: str) -> None:
+        self.status.show_model_state(state, detail)
+        if self._editing is not None:
+            return
+        texts = {
+            ModelState.NONE.value: "No model yet: start OSS Chat with --model PATH, or set one "
+                                   "up in Settings.",
+            ModelState.LOADING.value: f"Loading the model {detail}… You can write already; "
+                                      "your message is sent when it is ready.",
+            ModelState.FAILED.value: f"The model could not be loaded: {detail}",
+        }
+        self.composer.set_notice(texts.get(state, ""))
+
+    @Slot(object)
+    def _on_conversation_opened(self, conversation: Conversation | None) -> None:
+        self._editing = None
+        effort = conversation.effort if conversation else self.controller.default_effort
+        self.composer.set_effort(effort)
+        title = conversation.title if conversation and conversation.title else None
+        self.setWindowTitle(f"{title} — {APP_NAME}" if title else APP_NAME)
+        self.composer.input.setFocus()
+
+    def _copy_message(self, message_id: int) -> None:
+        row = self.controller.model.row_of(message_id)
+        if row >= 0:
+            QGuiApplication.clipboard().setText(self.controller.model.item_at(row).plain_text())
+
+    def _open_link(self, url: QUrl) -> None:
+        if url.scheme() in _SAFE_SCHEMES:
+            QDesktopServices.openUrl(url)
+
+    def _toggle_reasoning_default(self, checked: bool) -> None:
+        self.chat_view.set_reasoning_expanded_by_default(checked)
+
+    def show_about(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, f"About {APP_NAME}",
+                          f"{APP_NAME} {__version__}\n\nChat with gpt-oss on your own machine: "
+                          "private, offline, through llama.cpp.", parent=self)
+        box.open()

@@ -226,3 +226,23 @@ def all_in_conversation(conn: sqlite3.Connection, conversation_id: ConversationI
     rows = conn.execute(f"SELECT {COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY id",
                         (conversation_id,))
     return [from_row(row) for row in rows]
+
+
+def delete(conn: sqlite3.Connection, message_id: MessageId) -> MessageId | None:
+    """Delete a message and every reply below it; returns the conversation's new active leaf.
+
+    The branch on screen moves to a remaining sibling (the next one, else the previous), or
+    up to the parent when the message was an only child.
+    """
+    message = get(conn, message_id)
+    family = siblings(conn, message_id)
+    position = family.index(message_id)
+    conn.execute("UPDATE messages SET active_child_id = NULL WHERE active_child_id = ?",
+                 (message_id,))
+    conn.execute("DELETE FROM messages WHERE id = ?", (message_id,))
+    remaining = [m for m in family if m != message_id]
+    target = remaining[min(position, len(remaining) - 1)] if remaining else message.parent_id
+    if target is None:
+        conversations.set_active_leaf(conn, message.conversation_id, None)
+        return None
+    return activate(conn, target)

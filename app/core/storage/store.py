@@ -291,6 +291,13 @@ class ConversationStore:
         with self._db.read() as conn:
             return messages.branch_sibling_info(conn, conversation_id)
 
+    def delete_message(self, message_id: MessageId) -> list[Message]:
+        """Delete a message with the replies below it; returns the new active branch."""
+        with self._db.write() as conn:
+            conversation_id = messages.get(conn, message_id).conversation_id
+            messages.delete(conn, message_id)
+            return messages.active_branch(conn, conversation_id)
+
     def switch_to(self, message_id: MessageId) -> list[Message]:
         """Show the branch through this message (down to where the user last was in it)."""
         with self._db.write() as conn:

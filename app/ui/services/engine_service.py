@@ -206,7 +206,6 @@ class EngineService(QObject):
 
     def __init__(self, parent: QObject | None = None, engine: Engine | None = None) -> None:
         super().__init__(parent)
-        preload()
         self._ids = itertools.count(1)
         self._cancels: dict[int, threading.Event] = {}
         self._thread = QThread()
@@ -235,6 +234,7 @@ class EngineService(QObject):
         return rid, cancel
 
     def load(self, path: Path, config: EngineConfig | None = None) -> int:
+        preload()  # here, on the GUI thread, before the engine thread needs the modules
         rid, cancel = self._new_request()
         self._loadRequested.emit(LoadRequest(rid, Path(path), config or EngineConfig(), cancel))
         return rid

@@ -1,0 +1,1 @@
+"""Turning stored conversations into harmony prompts, and replies back into records."""
