@@ -175,3 +175,25 @@ def test_overflow_drops_the_oldest_turns_and_length_stops(make_engine, endless_m
                             conversation_key="c1")
     assert again.stats.dropped_turns >= result.stats.dropped_turns
     assert again.stats.reused_tokens > 0
+
+
+def test_context_is_fitted_to_memory_or_refused_with_a_proposal(reply_model) -> None:
+    from app.core.engine.engine import WontFit
+    from app.core.engine.memory import estimate
+    from app.core.modelfiles.gguf_info import inspect_gguf
+
+    info = inspect_gguf(reply_model.path)
+    fixed = estimate(info, 0, available=1 << 40).total_bytes
+    room_for_20k = int((fixed + info.kv_bytes_per_token * 20000) / 0.85)
+    engine = Engine()
+    try:
+        loaded = engine.load(reply_model.path, EngineConfig(n_ctx=131072, n_threads=1),
+                             available_memory=room_for_20k)
+        assert 16384 <= loaded.n_ctx <= 20000
+        assert loaded.note and "reduced from 131,072" in loaded.note
+    finally:
+        engine.unload()
+    chosen = EngineConfig(n_ctx=131072, n_threads=1, fit_context_to_memory=False)
+    with pytest.raises(WontFit, match=r"will not fit in memory.*Try a context of"):
+        engine.load(reply_model.path, chosen, available_memory=room_for_20k)
+    assert not engine.loaded

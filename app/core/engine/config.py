@@ -22,6 +22,9 @@ class EngineConfig:
     flash_attn: bool | None = None  # None: llama.cpp decides
     n_batch: int = 512
     check_memory: bool = True
+    # The default context shrinks to what fits in memory; a context the user chose does not:
+    # it is refused with a proposal instead.
+    fit_context_to_memory: bool = True
 
     @property
     def threads(self) -> int:

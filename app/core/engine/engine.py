@@ -77,12 +77,23 @@ class Engine:
     # -- loading ----------------------------------------------------------------------------
     def load(self, path: Path, config: EngineConfig | None = None, *,
              progress: Callable[[float], None] | None = None,
-             cancel: threading.Event | None = None) -> LoadInfo:
-        """Load a gpt-oss GGUF; raises ModelFileError (incl. WontFit) or LoadCancelled."""
+             cancel: threading.Event | None = None,
+             available_memory: int | None = None) -> LoadInfo:
+        """Load a gpt-oss GGUF; raises ModelFileError (incl. WontFit) or LoadCancelled.
+
+        `available_memory` overrides the free RAM the estimate is made against.
+        """
         config = config or EngineConfig()
         info = inspect_gguf(path)
         n_ctx = min(config.n_ctx, info.n_ctx_train) if info.n_ctx_train else config.n_ctx
-        memory = estimate(info, n_ctx)
+        memory = estimate(info, n_ctx, available=available_memory)
+        context_note = None
+        if (config.check_memory and memory.fit is Fit.WONT_FIT and memory.suggested_context
+                and config.fit_context_to_memory):
+            context_note = (f"The context was reduced from {n_ctx:,} to "
+                            f"{memory.suggested_context:,} tokens to fit in memory.")
+            n_ctx = memory.suggested_context
+            memory = estimate(info, n_ctx, available=available_memory)
         if config.check_memory and memory.fit is Fit.WONT_FIT:
             hint = (f" Try a context of {memory.suggested_context:,} tokens."
                     if memory.suggested_context else "")
@@ -119,8 +130,10 @@ class Engine:
         self._vocab = LlamaVocabulary(model.vocab)
         self._markers = HarmonyMarkers.from_vocab(self._vocab)
         backend, device = self._describe_backend(model.n_gpu_layers)
-        note = ("The GPU could not hold the whole model (" + "; ".join(failures) + ")."
-                if failures else None)
+        notes = [context_note] if context_note else []
+        if failures:
+            notes.append("The GPU could not hold the whole model (" + "; ".join(failures) + ").")
+        note = " ".join(notes) or None
         self.info = LoadInfo(path=str(path), name=info.name, backend=backend, device=device,
                              n_gpu_layers=model.n_gpu_layers, n_ctx=context.n_ctx,
                              n_threads=config.threads, memory=memory, note=note)
