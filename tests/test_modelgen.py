@@ -105,3 +105,25 @@ def test_ambiguous_script_is_refused(tmp_path: Path) -> None:
                                                    "<|return|>"])
     with pytest.raises(ValueError, match="must end"):
         write_scripted_model(tmp_path / "y.gguf", ["<|channel|>", "final"])
+
+
+def test_scripted_model_answers_differently_once_the_prompt_holds_a_call(scripted_model,
+                                                                        load) -> None:
+    call = split_markers("<|channel|>analysis<|message|>Compute it.<|end|><|start|>assistant"
+                         " to=python<|channel|>analysis<|message|>print(6 * 7)<|call|>")
+    answer = split_markers("<|channel|>final<|message|>It is 42.<|return|>")
+    scripted = scripted_model(call, after_call=answer)
+    model = load(scripted.path, n_ctx=4096)
+    stop = {_marker_ids(model)[m] for m in ("<|call|>", "<|return|>")}
+    first = _generate(model, PROMPT, 100, stop)
+    assert model.detokenize(first, special=True).decode() == scripted.text
+    filler = b" ".join(b"w%d" % i for i in range(200))  # the call is far back (> 128 tokens)
+    followup = (PROMPT + model.detokenize(first, special=True)
+                + b"<|start|>python to=assistant<|channel|>analysis<|message|>42\n" + filler
+                + b"<|end|><|start|>assistant")
+    for seed in range(3):
+        second = _generate(model, followup, 100, stop, seed=seed)
+        text = model.detokenize(second, special=True).decode()
+        assert text == "<|channel|>final<|message|>It is 42.<|return|>"
+    # A new conversation (no call in it) gets the first script again.
+    assert _generate(model, PROMPT, 100, stop, seed=5) == first

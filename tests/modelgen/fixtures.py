@@ -27,15 +27,18 @@ ScriptedFactory = Callable[..., ScriptedModel]
 
 @pytest.fixture(scope="session")
 def scripted_model(model_cache: Path) -> ScriptedFactory:
-    """`scripted_model(pieces, endless=False, loop_from=0)` -> a model generating `pieces`."""
+    """`scripted_model(pieces, endless=, loop_from=, after_call=)` -> a model generating `pieces`.
+
+    See `write_scripted_model`.
+    """
     made: dict[str, ScriptedModel] = {}
 
-    def make(pieces: Sequence[Piece], *, endless: bool = False,
-             loop_from: int = 0) -> ScriptedModel:
-        key = script_key(pieces, endless, loop_from)
+    def make(pieces: Sequence[Piece], *, endless: bool = False, loop_from: int = 0,
+             after_call: Sequence[Piece] | None = None) -> ScriptedModel:
+        key = script_key(pieces, endless, loop_from, after_call)
         if key not in made:
             made[key] = write_scripted_model(model_cache / key, pieces, endless=endless,
-                                             loop_from=loop_from)
+                                             loop_from=loop_from, after_call=after_call)
         return made[key]
 
     return make
