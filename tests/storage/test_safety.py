@@ -8,7 +8,7 @@ import sqlite3
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -294,3 +294,28 @@ def test_a_database_turning_read_only_mid_session_loses_no_reply_text(
     with store._db.read() as conn:
         conn.execute("PRAGMA query_only = OFF")
     assert writer.finish().answer == "important text"
+
+
+def test_a_version_1_database_gains_the_python_tool_permission(tmp_path: Path) -> None:
+    """A file from the first release is copied, upgraded, and keeps every conversation."""
+    db_path = tmp_path / "conversations.sqlite3"
+    with closing(sqlite3.connect(db_path)) as conn:
+        for statement in MIGRATIONS[0].statements:
+            conn.execute(statement)
+        conn.execute("INSERT INTO conversations (title, title_source, created_at, updated_at,"
+                     " pinned, effort, instructions, model) VALUES"
+                     " ('Old chat', 'user', 1, 1, 0, 'high', '', '')")
+        conn.execute("PRAGMA user_version = 1")
+        conn.commit()
+    store = ConversationStore.open(db_path)
+    try:
+        (old,) = store.list_conversations(10).conversations
+        assert (old.title, old.effort, old.python_tool) == ("Old chat", "high", "off")
+        store.set_python_tool(old.id, "always")
+        assert store.get_conversation(old.id).python_tool == "always"
+        again = store.import_json(store.export_json(old.id))
+        assert store.get_conversation(again).python_tool == "always"
+    finally:
+        store.close()
+    assert _pragma(db_path, "user_version") == 2
+    assert list(tmp_path.glob("conversations.sqlite3.v1-backup-*"))

@@ -17,11 +17,12 @@ from app.core.storage.models import (
     Effort,
     ListCursor,
     MessageId,
+    PythonTool,
     TitleSource,
 )
 
 COLUMNS = ("id, title, title_source, created_at, updated_at, pinned, effort, instructions, "
-           "model, active_leaf_id, deleted_at")
+           "model, active_leaf_id, deleted_at, python_tool")
 TITLE_LENGTH = 60
 _ELLIPSIS = "…"
 
@@ -30,16 +31,18 @@ def from_row(row: sqlite3.Row | tuple[Any, ...]) -> Conversation:
     return Conversation(
         id=row[0], title=row[1], title_source=cast(TitleSource, row[2]), created_at=row[3],
         updated_at=row[4], pinned=bool(row[5]), effort=cast(Effort, row[6]),
-        instructions=row[7], model=row[8], active_leaf_id=row[9], deleted_at=row[10])
+        instructions=row[7], model=row[8], active_leaf_id=row[9], deleted_at=row[10],
+        python_tool=cast(PythonTool, row[11]))
 
 
 def insert(conn: sqlite3.Connection, *, title: str, title_source: TitleSource, effort: Effort,
            instructions: str, model: str, created_at: float, updated_at: float,
-           pinned: bool = False) -> ConversationId:
+           pinned: bool = False, python_tool: PythonTool = "off") -> ConversationId:
     cursor = conn.execute(
         "INSERT INTO conversations (title, title_source, created_at, updated_at, pinned, effort,"
-        " instructions, model) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (title, title_source, created_at, updated_at, int(pinned), effort, instructions, model))
+        " instructions, model, python_tool) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (title, title_source, created_at, updated_at, int(pinned), effort, instructions, model,
+         python_tool))
     assert cursor.lastrowid is not None
     return cursor.lastrowid
 
@@ -77,6 +80,11 @@ def set_pinned(conn: sqlite3.Connection, conversation_id: ConversationId, pinned
 
 def set_effort(conn: sqlite3.Connection, conversation_id: ConversationId, effort: Effort) -> None:
     _set(conn, conversation_id, "effort = ?", (effort,))
+
+
+def set_python_tool(conn: sqlite3.Connection, conversation_id: ConversationId,
+                    mode: PythonTool) -> None:
+    _set(conn, conversation_id, "python_tool = ?", (mode,))
 
 
 def set_instructions(conn: sqlite3.Connection, conversation_id: ConversationId,

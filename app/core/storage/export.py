@@ -20,7 +20,7 @@ FORMAT_VERSION = 1
 UNTITLED = "Untitled conversation"
 
 CONVERSATION_FIELDS = ("id", "title", "title_source", "created_at", "updated_at", "pinned",
-                       "effort", "instructions", "model", "active_leaf_id")
+                       "effort", "instructions", "model", "active_leaf_id", "python_tool")
 MESSAGE_FIELDS = ("id", "parent_id", "active_child_id", "role", "answer", "reasoning",
                   "tool_calls", "tool_results", "harmony", "effort", "stats", "status", "error",
                   "created_at", "updated_at")

@@ -19,6 +19,7 @@ from app.core.storage.export import BUNDLE_FORMAT, FORMAT, FORMAT_VERSION
 from app.core.storage.models import (
     EFFORTS,
     MESSAGE_STATUSES,
+    PYTHON_TOOL_MODES,
     ROLES,
     TITLE_SOURCES,
     Conversation,
@@ -87,7 +88,11 @@ def _parse_conversation(record: Any) -> Conversation:
         effort=_get(record, "effort", _one_of(EFFORTS), f"one of {EFFORTS}", where),
         instructions=_get(record, "instructions", _is_text, "text", where),
         model=_get(record, "model", _is_text, "text", where),
-        active_leaf_id=_get(record, "active_leaf_id", _optional(_is_id), "an id or null", where))
+        active_leaf_id=_get(record, "active_leaf_id", _optional(_is_id), "an id or null", where),
+        # Exports made before the Python tool existed have no permission: it stays off.
+        python_tool=_get(record, "python_tool", _one_of(PYTHON_TOOL_MODES),
+                         f"one of {PYTHON_TOOL_MODES}", where)
+        if "python_tool" in record else "off")
 
 
 def _parse_message(record: Any, index: int) -> Message:
@@ -171,7 +176,8 @@ def store(conn: sqlite3.Connection, conversation: Conversation, tree: list[Messa
         conn, title=conversation.title, title_source=conversation.title_source,
         effort=conversation.effort, instructions=conversation.instructions,
         model=conversation.model, created_at=conversation.created_at,
-        updated_at=conversation.updated_at, pinned=conversation.pinned)
+        updated_at=conversation.updated_at, pinned=conversation.pinned,
+        python_tool=conversation.python_tool)
     ids: dict[MessageId, MessageId] = {}
     for message in tree:
         ids[message.id] = messages.insert(conn, replace(

@@ -18,12 +18,14 @@ Effort = Literal["low", "medium", "high"]
 MessageStatus = Literal["complete", "streaming", "interrupted", "error"]
 # Who wrote the title: derived from the first message, typed by the user, or written by the model.
 TitleSource = Literal["auto", "user", "model"]
+PythonTool = Literal["off", "ask", "always"]
 GroupLabel = Literal["Pinned", "Today", "Yesterday", "Previous 7 days", "Older"]
 
 ROLES: tuple[Role, ...] = get_args(Role)
 EFFORTS: tuple[Effort, ...] = get_args(Effort)
 MESSAGE_STATUSES: tuple[MessageStatus, ...] = get_args(MessageStatus)
 TITLE_SOURCES: tuple[TitleSource, ...] = get_args(TitleSource)
+PYTHON_TOOL_MODES: tuple[PythonTool, ...] = get_args(PythonTool)
 DEFAULT_EFFORT: Effort = "medium"
 
 # One harmony message of a turn, as JSON: role, channel, recipient, content_type, name, content.
@@ -46,6 +48,7 @@ class Conversation:
     # The last message of the branch the user is looking at; None while the chat is empty.
     active_leaf_id: MessageId | None
     deleted_at: float | None = None
+    python_tool: PythonTool = "off"
 
 
 @dataclass(frozen=True)

@@ -126,8 +126,17 @@ _V1 = (
     """,
 )
 
+# Whether the model may run Python in a conversation: never, after asking, or always.
+_V2 = (
+    """
+    ALTER TABLE conversations ADD COLUMN python_tool TEXT NOT NULL DEFAULT 'off'
+        CHECK (python_tool IN ('off', 'ask', 'always'))
+    """,
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "conversations, message tree and full-text search", _V1),
+    Migration(2, "per-conversation permission for the Python tool", _V2),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -32,6 +32,7 @@ from app.core.storage.models import (
     ListCursor,
     Message,
     MessageId,
+    PythonTool,
     SearchHit,
     SiblingInfo,
 )
@@ -158,6 +159,11 @@ class ConversationStore:
     def set_effort(self, conversation_id: ConversationId, effort: Effort) -> None:
         with self._db.write() as conn:
             conversations.set_effort(conn, conversation_id, effort)
+
+    def set_python_tool(self, conversation_id: ConversationId, mode: PythonTool) -> None:
+        """Whether the model may run Python here: "off", "ask" (each time) or "always"."""
+        with self._db.write() as conn:
+            conversations.set_python_tool(conn, conversation_id, mode)
 
     def set_instructions(self, conversation_id: ConversationId, instructions: str) -> None:
         with self._db.write() as conn:
