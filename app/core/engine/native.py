@@ -34,13 +34,16 @@ def llama() -> Any:
 
 
 def preload() -> None:
-    """Import llama.cpp's bindings and the GGUF reader now, on the calling thread.
+    """Import llama.cpp's bindings and load ggml's GGUF reader now, on the calling thread.
 
     The GUI calls this before its engine thread starts: PySide6 hooks every import, and that
     hook is not safe to run on a worker thread while the GUI thread runs Python code.
     """
-    import gguf  # noqa: F401
     import llama_cpp._ggml  # noqa: F401
+
+    from app.core.modelfiles.gguf_native import load_library
+
+    load_library()
 
 
 def ensure_backend() -> None:

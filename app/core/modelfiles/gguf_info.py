@@ -1,7 +1,4 @@
-"""Read what a GGUF file is — without loading its weights — and refuse what is not gpt-oss.
-
-Uses the `gguf` package's reader (it memory-maps the file, so a 12 GB model costs nothing).
-"""
+"""Read what a GGUF file is — without loading its weights — and refuse what is not gpt-oss."""
 
 from __future__ import annotations
 
@@ -9,7 +6,8 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from app.core.modelfiles.gguf_native import TensorInfo, read_header
 
 log = logging.getLogger(__name__)
 
@@ -47,22 +45,13 @@ class GGUFInfo:
         return self.n_layer * 2 * self.n_head_kv * self.head_dim * 2
 
 
-def _field(reader: Any, key: str, default: Any = None) -> Any:
-    field = reader.fields.get(key)
-    if field is None:
-        return default
-    value = field.contents()
-    return value
-
-
-def _quantization(reader: Any) -> str:
-    import gguf
-
+def _quantization(tensors: list[TensorInfo]) -> str:
+    """The type holding most of the weights (the experts', for gpt-oss): "MXFP4", "Q8_0"…"""
     counts: dict[str, int] = {}
-    for tensor in reader.tensors:
+    for tensor in tensors:
         if tensor.name.endswith("_exps.weight") or tensor.name == "token_embd.weight":
-            type_name = gguf.GGMLQuantizationType(tensor.tensor_type).name
-            counts[type_name] = counts.get(type_name, 0) + int(tensor.n_bytes)
+            name = tensor.type_name.upper()
+            counts[name] = counts.get(name, 0) + tensor.n_bytes
     return max(counts, key=counts.__getitem__) if counts else "unknown"
 
 
@@ -76,9 +65,7 @@ def split_parts(path: Path) -> list[Path]:
             for i in range(1, count + 1)]
 
 
-def _open(path: Path) -> Any:
-    import gguf
-
+def _check_magic(path: Path) -> None:
     try:
         with path.open("rb") as f:
             magic = f.read(4)
@@ -86,20 +73,27 @@ def _open(path: Path) -> Any:
         raise ModelFileError(f"{path.name} cannot be read: {exc.strerror or exc}") from exc
     if magic != GGUF_MAGIC:
         raise ModelFileError(f"{path.name} is not a GGUF model file.")
-    try:
-        return gguf.GGUFReader(path, "r")
-    except (ValueError, IndexError, OSError, KeyError) as exc:
-        log.debug("GGUF reader failed on %s: %s", path, exc)
-        raise ModelFileError(
-            f"{path.name} is damaged or incomplete (an interrupted download?).") from exc
 
 
-def _check_complete(reader: Any, path: Path, size: int) -> int:
-    end = max((int(t.data_offset) + int(t.n_bytes) for t in reader.tensors), default=0)
+def _damaged(path: Path) -> ModelFileError:
+    return ModelFileError(f"{path.name} is damaged or incomplete (an interrupted download?).")
+
+
+def _check_complete(tensors: list[TensorInfo], path: Path) -> int:
+    size = path.stat().st_size
+    end = max((t.offset + t.n_bytes for t in tensors), default=0)
     if end > size:
         raise ModelFileError(
             f"{path.name} is incomplete: {size:,} of {end:,} bytes (an interrupted download?).")
-    return sum(int(t.n_bytes) for t in reader.tensors)
+    return sum(t.n_bytes for t in tensors)
+
+
+def _part_tensors(path: Path) -> list[TensorInfo]:
+    _check_magic(path)
+    with read_header(path) as header:
+        if header is None:
+            raise _damaged(path)
+        return list(header.tensors())
 
 
 def inspect_gguf(path: Path) -> GGUFInfo:
@@ -112,35 +106,36 @@ def inspect_gguf(path: Path) -> GGUFInfo:
     if missing:
         raise ModelFileError(f"{path.name} is one part of a split model; missing: "
                              + ", ".join(missing))
-    reader = _open(parts[0])
-    arch = str(_field(reader, "general.architecture", "") or "")
-    if arch != REQUIRED_ARCHITECTURE:
-        what = f"architecture '{arch}'" if arch else "no architecture"
-        raise ModelFileError(
-            f"{path.name} is a GGUF model with {what}; OSS Chat runs gpt-oss models only.")
-    tensor_bytes = _check_complete(reader, parts[0], parts[0].stat().st_size)
-    for part in parts[1:]:
-        tensor_bytes += _check_complete(_open(part), part, part.stat().st_size)
+    _check_magic(parts[0])
+    with read_header(parts[0]) as header:
+        if header is None:
+            raise _damaged(parts[0])
+        arch = header.string("general.architecture") or ""
+        if arch != REQUIRED_ARCHITECTURE:
+            what = f"architecture '{arch}'" if arch else "no architecture"
+            raise ModelFileError(
+                f"{path.name} is a GGUF model with {what}; OSS Chat runs gpt-oss models only.")
 
-    def number(key: str, default: int = 0) -> int:
-        value = _field(reader, f"{arch}.{key}", default)
-        return int(value) if value is not None else default
+        def number(key: str, default: int = 0) -> int:
+            value = header.number(f"{arch}.{key}")
+            return int(value) if value is not None else default
 
-    n_head = number("attention.head_count")
-    n_embd = number("embedding_length")
-    tokens = reader.fields.get("tokenizer.ggml.tokens")
-    return GGUFInfo(
-        path=path, architecture=arch,
-        name=str(_field(reader, "general.name", path.stem) or path.stem),
-        n_layer=number("block_count"), n_embd=n_embd, n_head=n_head,
-        n_head_kv=number("attention.head_count_kv", n_head),
-        head_dim=number("attention.key_length", n_embd // max(n_head, 1)),
-        n_ctx_train=number("context_length"),
-        n_vocab=len(tokens.data) if tokens is not None else 0,
-        sliding_window=number("attention.sliding_window"),
-        n_expert=number("expert_count"),
-        tensor_bytes=tensor_bytes,
-        file_bytes=sum(p.stat().st_size for p in parts),
-        split_count=len(parts),
-        quantization=_quantization(reader),
-    )
+        n_head = number("attention.head_count")
+        n_embd = number("embedding_length")
+        tensors = list(header.tensors())
+        tensor_bytes = _check_complete(tensors, parts[0])
+        tensor_bytes += sum(_check_complete(_part_tensors(p), p) for p in parts[1:])
+        return GGUFInfo(
+            path=path, architecture=arch, name=header.string("general.name") or path.stem,
+            n_layer=number("block_count"), n_embd=n_embd, n_head=n_head,
+            n_head_kv=number("attention.head_count_kv", n_head),
+            head_dim=number("attention.key_length", n_embd // max(n_head, 1)),
+            n_ctx_train=number("context_length"),
+            n_vocab=header.array_length("tokenizer.ggml.tokens"),
+            sliding_window=number("attention.sliding_window"),
+            n_expert=number("expert_count"),
+            tensor_bytes=tensor_bytes,
+            file_bytes=sum(p.stat().st_size for p in parts),
+            split_count=len(parts),
+            quantization=_quantization(tensors),
+        )
