@@ -77,7 +77,8 @@ def test_stop_emits_cancelled_with_the_partial_reply(qtbot, service, endless_mod
     service.streamed.connect(updates.append)
     with qtbot.waitSignal(service.cancelled, timeout=20000) as blocker:
         rid = service.generate(_prompt(), SamplingConfig(max_tokens=100000))
-        qtbot.waitUntil(lambda: any(u.answer for u in updates), timeout=10000)
+        qtbot.waitUntil(lambda: "tick tock" in "".join(u.answer for u in updates),
+                        timeout=10000)
         service.cancel(rid)
     result = blocker.args[1]
     assert result.answer.startswith("tick tock")
