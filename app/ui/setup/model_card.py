@@ -182,8 +182,8 @@ class ModelCard(QFrame):
 
     def show_paused(self) -> None:
         total = self.resolved.total_bytes if self.resolved else 0
-        self.progress_label.setText(f"Paused{wording.SEPARATOR}"
-                                    + wording.progress_text(self.partial, total))
+        self.progress_label.setText(
+            f"Paused{wording.SEPARATOR}{wording.amount_text(self.partial, total)}")
         self.status_label.setText("Paused. Resume continues where it stopped.")
         self._set_state(CardState.PAUSED)
 
@@ -242,7 +242,7 @@ class ModelCard(QFrame):
             text, name = "Use it", f"Use the downloaded {title}"
         elif self.partial > 0:
             text = wording.resume_text(self.partial, total)
-            name = f"{text.replace('Resume download', f'Resume downloading {title}')}"
+            name = f"Resume downloading {title} ({wording.amount_text(self.partial, total)})"
         else:
             text, name = "Download", f"Download {title}"
         self.download_button.setText(text)

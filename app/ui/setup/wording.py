@@ -36,10 +36,14 @@ def time_left(seconds: float | None) -> str:
     return f"{hours} h {minutes} min left" if minutes else f"{hours} h left"
 
 
+def amount_text(done: int, total: int) -> str:
+    return f"{human_size(done)} of {human_size(total)}"
+
+
 def progress_text(done: int, total: int, speed: float = 0.0, eta: float | None = None, *,
                   phase: str = "") -> str:
     """One line for the progress bar: bytes, then speed and time left once they are known."""
-    amount = f"{human_size(done)} of {human_size(total)}"
+    amount = amount_text(done, total)
     if phase == VERIFYING:
         return f"Verifying the download{SEPARATOR}{amount}"
     parts = [amount]
@@ -77,7 +81,7 @@ def memory_text(memory: MemoryEstimate | None) -> str:
 
 
 def resume_text(done: int, total: int) -> str:
-    return f"Resume download ({human_size(done)} of {human_size(total)})"
+    return f"Resume download ({amount_text(done, total)})"
 
 
 def kept_text(done: int) -> str:
