@@ -41,7 +41,8 @@ def card_of(view: WelcomeView, key: str = GPT_OSS_20B.key) -> ModelCard:
 def wait_checked(qtbot: QtBot, card: ModelCard) -> None:
     """Until the card's plan (or its failure) has arrived."""
     qtbot.waitUntil(lambda: (card.state is CardState.FAILED
-                             or card.disk_label.text() != "Disk: checking…"), timeout=TIMEOUT)
+                             or not card.size_label.text().startswith("Size: about")),
+                    timeout=TIMEOUT)
 
 
 def download(qtbot: QtBot, view: WelcomeView, card: ModelCard) -> LocalModel:
@@ -69,6 +70,7 @@ def test_the_20b_card_shows_size_disk_and_memory_fit_once_planned(
     # At once, before the Hub answers: the catalog's size and the memory estimate.
     assert card.size_label.text() == "Size: about 12.1 GB"
     assert card.memory_label.text().startswith("Memory: fits (needs about 13.")
+    assert re.fullmatch(r"Disk: enough space \([\d.]+ GB free\)", card.disk_label.text())
     assert not card.download_button.isEnabled()
     wait_checked(qtbot, card)
     assert card.size_label.text() == f"Size: {human_size(len(model_bytes))}"
@@ -347,3 +349,60 @@ def test_offline_mode_says_so_and_a_file_can_still_be_chosen(
         view.add_model_file(tiny_model)
     assert ready.args[0].path == tiny_model
     assert no_network == []  # not even a connection attempt
+
+
+def test_one_download_at_a_time(qtbot: QtBot, fake_hub: FakeHub,
+                                make_view: ViewFactory) -> None:
+    fake_hub.add(GPT_OSS_120B.repo, {"gpt-oss-120b-mxfp4.gguf": hub_model(fake_hub)})
+    fake_hub.piece_delay = 0.01
+    view = make_view(available=BIG_MACHINE)
+    small, big = card_of(view), card_of(view, GPT_OSS_120B.key)
+    wait_checked(qtbot, small)
+    wait_checked(qtbot, big)
+    with qtbot.waitSignal(view.modelReady, timeout=TIMEOUT):
+        small.download_button.click()
+        assert not big.download_button.isEnabled()
+        assert small.pause_button.isEnabled()
+    assert big.download_button.isEnabled()
+
+
+def test_cancel_while_paused_offers_resume_and_discard(
+        qtbot: QtBot, fake_hub: FakeHub, make_view: ViewFactory,
+        service: DownloadService) -> None:
+    fake_hub.piece_delay = 0.02
+    view = make_view()
+    card = card_of(view)
+    wait_checked(qtbot, card)
+    service.progress.connect(lambda done, *_: card.pause_button.click() if done else None)
+    with qtbot.waitSignal(service.cancelled, timeout=TIMEOUT):
+        card.download_button.click()
+    assert card.state is CardState.PAUSED
+    card.cancel_button.click()
+    assert card.state is CardState.IDLE
+    assert card.download_button.text().startswith("Resume download (")
+    assert card.discard_button.isVisible()
+
+
+def test_a_model_downloaded_before_is_used_without_downloading_again(
+        qtbot: QtBot, fake_hub: FakeHub, make_view: ViewFactory, app_paths: AppPaths) -> None:
+    path = ModelDownloader(app_paths, retry=FAST_RETRY).download(resolve(REPO))
+    served = fake_hub.bytes_served()  # then the app stopped before making it the default
+    view = make_view()
+    card = card_of(view)
+    wait_checked(qtbot, card)
+    assert card.download_button.text() == "Use it"
+    with qtbot.waitSignal(view.modelReady, timeout=TIMEOUT) as ready:
+        card.download_button.click()
+    assert ready.args[0].path == path and ready.args[0].verified
+    assert fake_hub.bytes_served() == served
+    assert ModelLibrary(app_paths).default == ready.args[0]
+
+
+def test_without_a_service_the_view_runs_and_stops_its_own(
+        qtbot: QtBot, fake_hub: FakeHub, app_paths: AppPaths) -> None:
+    view = WelcomeView(app_paths, ModelLibrary(app_paths), available=SMALL_MACHINE)
+    qtbot.addWidget(view)
+    card = card_of(view)
+    wait_checked(qtbot, card)
+    assert card.download_button.isEnabled()
+    assert view.shutdown()

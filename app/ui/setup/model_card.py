@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.core.engine.memory import MemoryEstimate
 from app.core.modelfiles.catalog import GPT_OSS_20B, GPT_OSS_120B, KnownModel, ResolvedModel
-from app.core.modelfiles.download import DownloadPlan
+from app.core.modelfiles.download import DiskCheck, DownloadPlan
 from app.core.modelfiles.progress import DOWNLOADING, VERIFYING
 from app.ui.setup import wording
 
@@ -136,6 +136,9 @@ class ModelCard(QFrame):
     def show_checking(self) -> None:
         self.status_label.setText("Checking the download on Hugging Face…")
 
+    def show_disk(self, disk: DiskCheck) -> None:
+        self.disk_label.setText(wording.disk_text(disk))
+
     def show_memory(self, memory: MemoryEstimate | None) -> None:
         self.memory_label.setText(wording.memory_text(memory))
 
@@ -148,7 +151,7 @@ class ModelCard(QFrame):
         self.resolved = plan.model
         self.complete = complete
         self.size_label.setText(wording.size_text(plan.model))
-        self.disk_label.setText(wording.disk_text(plan.disk))
+        self.show_disk(plan.disk)
         self.show_memory(memory)
         self.partial = 0 if complete else plan.model.total_bytes - plan.disk.needed
         self.status_label.setText("Already downloaded and verified." if complete else "")

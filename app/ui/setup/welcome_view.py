@@ -10,6 +10,7 @@ and a clicked download wait their turn, a download ahead of plans.
 from __future__ import annotations
 
 import logging
+import shutil
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -36,7 +37,7 @@ from app.core.modelfiles.catalog import (
     memory_fit,
     offered_models,
 )
-from app.core.modelfiles.download import DownloadPlan
+from app.core.modelfiles.download import DiskCheck, DownloadPlan
 from app.core.modelfiles.library import LocalModel, ModelLibrary
 from app.core.paths import AppPaths
 from app.ui.services.download_service import DownloadRequest, DownloadService
@@ -189,17 +190,28 @@ class WelcomeView(QWidget):
     # Jobs for the DownloadService, one at a time.
 
     def _check_models(self) -> None:
-        """Show each card's memory fit at once (no network needed), pick up downloads that
-        were left unfinished, then ask the Hub for exact sizes."""
+        """Show each card's disk space and memory fit at once from the catalog's sizes (no
+        network needed, so offline too), pick up downloads that were left unfinished, then
+        ask the Hub for the exact files."""
         downloader = self._service.downloader
         pending = {model.repo.lower(): model for model in downloader.pending()}
         for card in self.cards:
             card.show_memory(estimate(expected_info(card.model), DEFAULT_CONTEXT,
                                       available=self._available))
+            done = 0
             resolved = pending.get(card.model.repo.lower())
             if resolved is not None:
                 done = resolved.total_bytes - downloader.remaining_bytes(resolved)
                 card.show_partial(resolved, done)
+            try:
+                downloader.models_dir.mkdir(parents=True, exist_ok=True)
+                free = shutil.disk_usage(downloader.models_dir).free
+            except OSError as exc:
+                log.warning("cannot measure the free space in %s: %s",
+                            downloader.models_dir, exc)
+            else:
+                card.show_disk(DiskCheck(downloader.models_dir, card.model.approx_bytes - done,
+                                         downloader.disk_margin, free))
             self._plan(card)
 
     def _plan(self, card: ModelCard) -> None:
