@@ -93,6 +93,7 @@ class ModelAdopter(QObject):
         try:
             result = self._adopt(task)
         except (ModelFileError, OSError) as exc:
+            log.info("refused %s: %s", task.path, exc)
             result = str(exc)
         except Exception as exc:  # a bug: keep the GUI alive and the user informed
             log.exception("checking %s failed unexpectedly", task.path)
