@@ -1,6 +1,6 @@
 """One model on the welcome view: what it costs this machine, and its download's controls.
 
-The card only displays and asks: it emits what the user clicked and the welcome view decides
+The card only displays and asks: it emits what the user clicked, and CardDownloads decides
 what runs (one download at a time through the DownloadService). Its state decides which
 buttons exist, so a stale button (Pause on a finished download) can never be clicked.
 """
