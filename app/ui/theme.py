@@ -13,7 +13,7 @@ import logging
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from app.core.settings import FONT_SIZE_SYSTEM, Settings, ThemeName
 from app.ui.chat.theme import DARK, LIGHT, ChatTheme
@@ -53,6 +53,20 @@ def forced_palette(scheme: Qt.ColorScheme) -> QPalette:
     for role in (Role.WindowText, Role.Text, Role.ButtonText):
         palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(_DISABLED_TEXT[scheme]))
     return palette
+
+
+def show_message(label: QLabel, text: str, *, error: bool = False) -> None:
+    """Show `text` in `label`, in the chat view's error colour when it is an error (and the
+    text colour of the palette otherwise); an empty text hides the label."""
+    palette = label.palette()
+    role = QPalette.ColorRole.WindowText
+    palette.setColor(role, QColor(ChatTheme.for_palette(palette).error) if error
+                     else QApplication.palette(label).color(role))
+    label.setPalette(palette)
+    label.setText(text)
+    label.setProperty("error", error)
+    label.setAccessibleDescription("Error" if error else "")
+    label.setVisible(bool(text))
 
 
 class ThemeManager(QObject):
