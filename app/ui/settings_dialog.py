@@ -18,6 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal, Slot
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -111,7 +112,7 @@ class SettingsDialog(QDialog):
         self.reload_confirmed = False
         self.reload_box: QMessageBox | None = None  # open while asking to reload
         self.error_labels: dict[str, QLabel] = {}
-        self._fields: dict[str, QWidget] = {}
+        self._described: dict[str, tuple[list[QWidget], str]] = {}  # widgets and their hint
 
         self.model_panel = ModelLibraryPanel(library)
         self.tabs = QTabWidget()
@@ -170,7 +171,6 @@ class SettingsDialog(QDialog):
             note.setWordWrap(True)
             note.setEnabled(False)  # the palette's muted text
             column.addWidget(note)
-            focus.setAccessibleDescription(hint)
         error = QLabel()
         error.setWordWrap(True)
         error.setAccessibleName(f"{focus.accessibleName()} error")
@@ -180,7 +180,7 @@ class SettingsDialog(QDialog):
         caption.setBuddy(focus)
         form.addRow(caption, cell)
         self.error_labels[name] = error
-        self._fields[name] = focus
+        self._described[name] = ([focus, *field.findChildren(QAbstractSpinBox)], hint)
 
     def _optional(self, check: QCheckBox, spin: QSpinBox) -> QWidget:
         """A "no value" check box that disables the spin box next to it."""
@@ -344,11 +344,12 @@ class SettingsDialog(QDialog):
         errors = {error.field: error.message for error in self.errors()}
         for name, label in self.error_labels.items():
             show_message(label, errors.get(name, ""), error=True)
-            self._fields[name].setAccessibleDescription(errors.get(name, ""))
+            widgets, hint = self._described[name]
+            for widget in widgets:  # what a screen reader says about the field
+                widget.setAccessibleDescription(errors.get(name, hint))
         self.ok_button.setEnabled(not errors)
         changes = self.reload_changes()
-        self.reload_notice.setText(f"{_sentence(changes)} when the model reloads."
-                                   if changes else "")
+        self.reload_notice.setText(_reload_sentence(changes) if changes else "")
         self.reload_notice.setVisible(bool(changes))
 
     # Accepting
@@ -365,8 +366,8 @@ class SettingsDialog(QDialog):
                           "Reload the model now?", QMessageBox.StandardButton.Yes
                           | QMessageBox.StandardButton.No | QMessageBox.StandardButton.Cancel,
                           self)
-        box.setInformativeText(f"{_sentence(changes)} when the model reloads. Later keeps "
-                               "the model as it is until the next start.")
+        box.setInformativeText(f"{_reload_sentence(changes)} Later keeps the model as it is "
+                               "until the next start.")
         box.button(QMessageBox.StandardButton.Yes).setText("&Reload now")
         box.button(QMessageBox.StandardButton.No).setText("&Later")
         box.setDefaultButton(QMessageBox.StandardButton.Yes)
@@ -398,9 +399,9 @@ class SettingsDialog(QDialog):
             self.reloadRequested.emit(self._result)
 
 
-def _sentence(changes: list[str]) -> str:
-    """["Context length", "Threads"] -> "Context length and threads take effect"."""
-    names = [changes[0], *(c if c[:2].isupper() else c[0].lower() + c[1:]  # keep "GPU"
-                           for c in changes[1:])]
+def _reload_sentence(changes: list[str]) -> str:
+    """["Context length", "GPU offload"] -> "Changes to context length and GPU offload take
+    effect when the model reloads."."""
+    names = [c if c[:2].isupper() else c[0].lower() + c[1:] for c in changes]  # keep "GPU"
     listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-    return f"{listed} {'takes' if len(names) == 1 else 'take'} effect"
+    return f"Changes to {listed} take effect when the model reloads."

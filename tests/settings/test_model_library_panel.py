@@ -128,7 +128,7 @@ def test_make_default_takes_effect_on_ok_and_asks_to_reload(
     assert [row["Status"] for row in rows(panel)] == ["Added", "Default · Added"]
     assert library.default is not None and library.default.path == tiny_model  # not yet
     assert dialog.reload_notice.text() == \
-        "The default model takes effect when the model reloads."
+        "Changes to the default model take effect when the model reloads."
 
     dialog.accept()
     assert dialog.reload_box is not None

@@ -167,7 +167,8 @@ def test_changing_the_context_asks_to_reload_and_reloads_on_yes(
     show_page(dialog, dialog.context_spin)
     dialog.context_spin.setValue(8192)
     assert dialog.reload_notice.isVisible()
-    assert dialog.reload_notice.text() == "Context length takes effect when the model reloads."
+    assert dialog.reload_notice.text() == \
+        "Changes to context length take effect when the model reloads."
     assert dialog.reload_changes() == ["Context length"]
 
     dialog.accept()
@@ -193,7 +194,7 @@ def test_later_keeps_the_settings_without_reloading(qtbot, open_dialog: DialogFa
     dialog.threads_spin.setValue(2)
     dialog.gpu_auto.setChecked(False)
     assert dialog.reload_notice.text() == \
-        "GPU offload and threads take effect when the model reloads."
+        "Changes to GPU offload and threads take effect when the model reloads."
     dialog.accept()
     assert dialog.reload_box is not None
     with qtbot.assertNotEmitted(dialog.reloadRequested), qtbot.waitSignal(dialog.accepted):
@@ -306,5 +307,19 @@ def test_the_reload_notice_names_every_change(open_dialog: DialogFactory) -> Non
     dialog.context_spin.setValue(8192)
     dialog.gpu_auto.setChecked(False)
     dialog.threads_auto.setChecked(False)
-    assert dialog.reload_notice.text() == ("Context length, GPU offload and threads take "
-                                           "effect when the model reloads.")
+    assert dialog.reload_notice.text() == ("Changes to context length, GPU offload and threads "
+                                           "take effect when the model reloads.")
+
+
+def test_screen_readers_hear_the_hint_or_the_error(qtbot, open_dialog: DialogFactory) -> None:
+    dialog = open_dialog()
+    hint = "Automatic uses the"
+    assert dialog.threads_auto.accessibleDescription().startswith(hint)
+    dialog.threads_auto.setChecked(False)
+    show_page(dialog, dialog.threads_spin)
+    dialog.threads_spin.setFocus()
+    dialog.threads_spin.selectAll()
+    qtbot.keyClick(dialog.threads_spin, Qt.Key.Key_Backspace)  # empty: no number yet
+    assert dialog.threads_spin.accessibleDescription().startswith("Threads must be")
+    type_into(qtbot, dialog.threads_spin, "4")
+    assert dialog.threads_spin.accessibleDescription().startswith(hint)
