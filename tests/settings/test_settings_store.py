@@ -181,3 +181,20 @@ def test_load_again_clears_an_old_notice(app_paths: AppPaths) -> None:
     store.save(CUSTOM)
     assert store.load() == CUSTOM
     assert store.notice is None
+
+
+def test_a_newer_file_that_cannot_be_moved_aside_is_not_overwritten(
+        app_paths: AppPaths, monkeypatch: pytest.MonkeyPatch) -> None:
+    app_paths.settings_file.write_text(NEWER)
+    store = SettingsStore(app_paths)
+    store.load()
+
+    def refuse(self: Path, target: Path) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "replace", refuse)
+    with pytest.raises(OSError, match="left unchanged"):
+        store.save(Settings(theme="light"))
+    monkeypatch.undo()
+    assert app_paths.settings_file.read_text() == NEWER
+    assert asides(app_paths) == []
