@@ -9,10 +9,11 @@ Protocol: one JSON object per line on the original stdin, one JSON reply per lin
 original stdout (both are private duplicates, out of the code's reach):
 
     request  {"id": 1, "code": "x = 41\\nx + 1", "output_cap": 65536, "timeout": 30.0}
-    reply    {"id": 1, "value": "42", "error": null, "dropped": 0}
+    reply    {"id": 1, "value": "42", "error": null, "dropped": 0, "cut": false}
 
 `value` is the display of a final expression statement (a notebook's `Out`), `error` a
-formatted traceback, `dropped` how many bytes of printed output fell beyond `output_cap`.
+formatted traceback, each cut to `output_cap` characters with a note (then `cut` is true);
+`dropped` is how many bytes of printed output fell beyond `output_cap`.
 The printed output itself never travels through the protocol: stdout and stderr (Python
 level and native: C extensions, subprocesses, the fault handler) all go to the file the
 parent passed as stderr, which the parent reads after the cell, so it still has what a cell
@@ -191,9 +192,9 @@ def serve(requests: IO[bytes], replies: IO[bytes]) -> None:
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
                 stream.flush()
+        shown = [None if text is None else cap_text(text, cap) for text in (value, error)]
         reply = {"id": request.get("id"), "dropped": output.dropped,
-                 "value": None if value is None else cap_text(value, cap),
-                 "error": None if error is None else cap_text(error, cap)}
+                 "value": shown[0], "error": shown[1], "cut": shown != [value, error]}
         replies.write(json.dumps(reply).encode("ascii") + b"\n")
         replies.flush()
 

@@ -13,6 +13,7 @@ text the model reads.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import queue
@@ -44,15 +45,16 @@ _Ending = Literal["replied", "timed out", "stopped", "crashed"]
 
 
 class PythonSession:
-    """One conversation's Python process, started lazily on the first run.
+    """One conversation's Python process and folder, both created by the first run.
 
     Runs are serialised; `stop()` and `close()` may be called from any thread. The process
-    is the `interpreter` (the app's own Python, so the code can use its packages).
+    is the `interpreter` (the app's own Python, so the code can use its packages), with its
+    address space capped at `memory_limit` bytes where the OS enforces it (0: no cap).
     """
 
     def __init__(self, *, memory_limit: int = DEFAULT_MEMORY_LIMIT,
                  interpreter: str | None = None) -> None:
-        self._workdir = Path(tempfile.mkdtemp(prefix="oss-chat-python-"))
+        self._workdir: Path | None = None  # created with the first process
         self._memory_limit = memory_limit
         self._interpreter = interpreter or sys.executable
         self._kernel: KernelProcess | None = None  # owned by the thread holding _run_lock
@@ -63,8 +65,11 @@ class PythonSession:
         self._closed = False
 
     @property
-    def workdir(self) -> Path:
-        """The private folder: the code's cwd, HOME and TMPDIR; removed by `close()`."""
+    def workdir(self) -> Path | None:
+        """The private folder (the code's cwd, HOME and TMPDIR) once a run has created it.
+
+        It outlives restarts of the process and is removed by `close()`.
+        """
         return self._workdir
 
     @property
@@ -102,12 +107,11 @@ class PythonSession:
         duration = time.monotonic() - started
         log.debug("Python run took %.2f s (timed out %s, crashed %s, stopped %s)", duration,
                   result.timed_out, result.crashed, result.stopped)
-        return ToolResult(result.output, timed_out=result.timed_out, crashed=result.crashed,
-                          stopped=result.stopped, truncated=result.truncated,
-                          error=result.error, duration=duration)
+        return dataclasses.replace(result, duration=duration)
 
     def stop(self) -> None:
-        """Stop the running execution, if any: its process is killed at once."""
+        """Stop the running execution, if any: its process is killed within a poll interval
+        (50 ms) and the run returns a stopped result. An idle session keeps its state."""
         with self._state_lock:
             if self._cancel is not None:
                 self._cancel.set()
@@ -120,10 +124,11 @@ class PythonSession:
                 self._cancel.set()
         with self._run_lock:
             self._discard_kernel()
-            if self._workdir.exists():
+            if self._workdir is not None:
                 shutil.rmtree(self._workdir, ignore_errors=True)
                 if self._workdir.exists():
                     log.warning("could not remove the Python tool folder %s", self._workdir)
+                self._workdir = None
 
     def _execute(self, code: str, timeout: float, cap: int,
                  cancel: threading.Event) -> ToolResult:
@@ -155,7 +160,8 @@ class PythonSession:
         error = reply.get("error")
         text, truncated = cell_text(printed, size + int(reply.get("dropped") or 0), cap,
                                     value=reply.get("value"), error=error, status=status)
-        return ToolResult(text, truncated=truncated, error=error is not None,
+        return ToolResult(text, truncated=truncated or bool(reply.get("cut")),
+                          error=error is not None,
                           timed_out=ending == "timed out", stopped=ending == "stopped",
                           crashed=ending == "crashed")
 
@@ -178,6 +184,8 @@ class PythonSession:
         return "stopped", {}
 
     def _start(self) -> KernelProcess:
+        if self._workdir is None:
+            self._workdir = Path(tempfile.mkdtemp(prefix="oss-chat-python-"))
         if self._kernel is None:
             self._kernel = KernelProcess(self._workdir, memory_limit=self._memory_limit,
                                          interpreter=self._interpreter)

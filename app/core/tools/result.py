@@ -6,7 +6,7 @@ The text reads like a notebook cell's output, in this order, parts joined by new
         C extensions and subprocesses), cut to the output cap
     [output truncated: 1.2 MB, showing the first 64 KB]      when it was longer
     the traceback of an uncaught exception, or the value of a final expression
-        (what a notebook shows as `Out`)
+        (what a notebook shows as `Out`); each cut to the cap with the same note
     one status line when the cell did not end normally, e.g.
         Execution timed out after 30 s; the Python session was restarted, so earlier
         variables are gone.
@@ -38,7 +38,7 @@ class ToolResult:
     timed_out: bool = False
     crashed: bool = False
     stopped: bool = False
-    truncated: bool = False
+    truncated: bool = False  # some part of the output was cut to the output cap
     error: bool = False  # the code raised; its traceback is in the output
     duration: float = 0.0  # seconds, including starting the process
 
