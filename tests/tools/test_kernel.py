@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.core.tools.kernel import cap_text, format_size, run_cell, truncation_note
+from app.core.tools.kernel import CellOutput, cap_text, format_size, run_cell, truncation_note
 from app.core.tools.result import NO_OUTPUT, cell_text
 
 
@@ -60,3 +60,13 @@ def test_cell_text_cuts_at_the_cap_without_half_characters() -> None:
     text, truncated = cell_text(printed[:5], len(printed), 5)
     assert truncated
     assert text == "éé\n" + truncation_note(20, 5)
+
+
+def test_cell_output_writes_through_up_to_its_budget_and_counts_the_rest(tmp_path) -> None:
+    with open(tmp_path / "out", "w+b") as sink:
+        output = CellOutput(sink.fileno(), 100)
+        for _ in range(1000):
+            print("0123456789", file=output)
+        sink.seek(0)
+        assert sink.read() == ("0123456789\n" * 10)[:100].encode()
+        assert output.dropped == 11 * 1000 - 100
