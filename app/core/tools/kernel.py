@@ -4,6 +4,7 @@
 `python -I -X utf8 kernel.py --memory-limit BYTES`, with the conversation's private folder
 as its working directory. `-I` keeps the parent's PYTHON* variables, user site-packages and
 the app's own package off `sys.path`, so this module imports only the standard library.
+UTF-8 mode makes output, pipes and files UTF-8 on every platform.
 
 Protocol: one JSON object per line on the original stdin, one JSON reply per line on the
 original stdout (both are private duplicates, out of the code's reach):

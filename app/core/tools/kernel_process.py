@@ -5,6 +5,13 @@ its own process group on POSIX so a kill also ends what the code started, and no
 window on Windows. Replies are read by a thread into a queue, so waiting for one has a
 timeout on every platform; the thread ends when the child's stdout closes (it exits or is
 killed) and is joined by `close()`.
+
+Platforms: on Linux the address space is capped (RLIMIT_AS) and a kill ends the whole
+process group. macOS ignores RLIMIT_AS, so there is no memory cap there. Windows has no
+`resource` module and no process groups to kill: there is no memory cap, and processes the
+code starts itself survive a kill of the kernel; a job object (with
+JOB_OBJECT_LIMIT_PROCESS_MEMORY and KILL_ON_JOB_CLOSE) would add both and is not done yet.
+A frozen build of the app has no Python at `sys.executable`; it must pass an interpreter.
 """
 
 from __future__ import annotations
