@@ -5,8 +5,8 @@ from app.core.tools.python_tool import (
     DEFAULT_OUTPUT_CAP,
     DEFAULT_TIMEOUT,
     PythonSession,
-    PythonTools,
 )
+from app.core.tools.registry import PythonTools
 from app.core.tools.result import ToolResult
 
 __all__ = ["DEFAULT_MEMORY_LIMIT", "DEFAULT_OUTPUT_CAP", "DEFAULT_TIMEOUT", "PythonSession",
