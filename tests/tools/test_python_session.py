@@ -188,8 +188,8 @@ def test_no_secret_of_the_parent_reaches_the_child(session: PythonSession,
     assert session.run("os.environ.get('OSS_CHAT_TEST_SECRET')").output == NO_OUTPUT
 
 
-def test_the_private_folder_is_cwd_home_and_temp_and_goes_on_close() -> None:
-    session = PythonSession()
+def test_the_private_folder_is_cwd_home_and_temp_and_goes_on_close(
+        session: PythonSession) -> None:
     assert session.workdir is None  # nothing exists before the first run
     result = session.run("import os, tempfile\n"
                          "print(os.getcwd()); print(os.path.expanduser('~'))\n"
