@@ -11,13 +11,16 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import APP_ID, APP_NAME, __version__
+from app.core.modelfiles.library import ModelLibrary
 from app.core.paths import AppPaths
 from app.core.storage import ConversationStore, StorageError
 from app.ui.chat_controller import ChatController
 from app.ui.crash import CrashReporter
 from app.ui.main_window import MainWindow
+from app.ui.preferences import Preferences
 from app.ui.qt_logging import install_qt_message_handler
 from app.ui.services.engine_service import EngineService
+from app.ui.setup import WelcomeView
 
 log = logging.getLogger(__name__)
 
@@ -43,27 +46,62 @@ class AppSession:
     engine: EngineService
     controller: ChatController
     window: MainWindow
+    library: ModelLibrary
+    preferences: Preferences
 
     @classmethod
-    def start(cls, paths: AppPaths) -> AppSession:
+    def start(cls, paths: AppPaths, engine: EngineService | None = None) -> AppSession:
         """Open the store and build the window; raises StorageError when the store cannot open."""
         store = ConversationStore.open(paths.database)
-        engine = EngineService()
+        engine = engine or EngineService()
         controller = ChatController(store, engine)
         window = MainWindow(controller)
-        if store.notice:
-            window.status.showMessage(store.notice, 30000)
-        return cls(paths, store, engine, controller, window)
+        library = ModelLibrary(paths)
+        preferences = Preferences(paths, window, controller, library)
+        session = cls(paths, store, engine, controller, window, library, preferences)
+        window.engine_config_provider = preferences.settings.engine_config
+        preferences.reloadRequested.connect(session.reload_model)
+        for notice in (store.notice, preferences.notice, *library.notices):
+            if notice:
+                window.status.showMessage(notice, 30000)
+        session._reopen_last_conversation()
+        return session
+
+    def _reopen_last_conversation(self) -> None:
+        last = self.preferences.settings.last_conversation_id
+        if last is None:
+            return
+        try:
+            conversation = self.store.get_conversation(last)
+        except LookupError:
+            return
+        if conversation.deleted_at is None:
+            self.controller.open_conversation(last)
 
     def default_model(self, requested: Path | None) -> Path | None:
         if requested is not None:
             return requested
-        from app.core.modelfiles.library import ModelLibrary
-
-        default = ModelLibrary(self.paths).default
+        default = self.library.default
         return default.path if default is not None and default.usable else None
 
+    def start_model(self, requested: Path | None) -> None:
+        """Load the model, or show the set-up view when there is none yet."""
+        path = self.default_model(requested)
+        if path is None:
+            self.window.show_welcome(WelcomeView(self.paths, self.library))
+        else:
+            self.controller.load_model(path, self.preferences.settings.engine_config())
+
+    def reload_model(self) -> None:
+        path = self.default_model(None) or (
+            Path(self.controller.model_info.path) if self.controller.model_info else None)
+        if path is not None:
+            self.controller.load_model(path, self.preferences.settings.engine_config())
+
     def close(self) -> None:
+        self.preferences.save_window()
+        if self.window.welcome is not None:
+            self.window.close_welcome()
         self.controller.stop()
         self.engine.shutdown()
         self.store.close()
@@ -82,9 +120,7 @@ def run_gui(paths: AppPaths, model: Path | None = None) -> int:
         return 1
     session.window.show()
     log.info("Window shown; data in %s", paths.data)
-    model_path = session.default_model(model)
-    if model_path is not None:
-        QTimer.singleShot(0, lambda: session.controller.load_model(model_path))
+    QTimer.singleShot(0, lambda: session.start_model(model))
     try:
         return app.exec()
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import QUrl, Slot
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence, QShortcut
@@ -13,15 +14,19 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from app import APP_NAME, __version__
+from app.core.engine.config import EngineConfig
+from app.core.modelfiles.library import LocalModel
 from app.core.storage.models import Conversation
 from app.ui.chat import ChatView
 from app.ui.chat_controller import ChatController, ModelState
 from app.ui.composer import Composer
+from app.ui.setup import WelcomeView
 from app.ui.status_area import StatusArea
 
 log = logging.getLogger(__name__)
@@ -34,6 +39,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.controller = controller
         self._editing: int | None = None
+        self.engine_config_provider: Callable[[], EngineConfig] | None = None
         self.setWindowTitle(APP_NAME)
         self.setObjectName("mainWindow")
         self.resize(1100, 740)
@@ -47,10 +53,14 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(chat_panel)
         layout.addWidget(self.chat_view, 1)
         layout.addWidget(self.composer)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(chat_panel)
+        self.chat_panel = chat_panel
+        self.welcome: WelcomeView | None = None
         self.splitter = QSplitter()
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.sidebar)
-        self.splitter.addWidget(chat_panel)
+        self.splitter.addWidget(self.pages)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([260, 840])
         self.setCentralWidget(self.splitter)
@@ -86,6 +96,12 @@ class MainWindow(QMainWindow):
         self.new_chat_action = self._action(file_menu, "&New chat", QKeySequence.StandardKey.New,
                                             self.new_chat)
         file_menu.addSeparator()
+        self.settings_action = self._action(file_menu, "&Settings…",
+                                            QKeySequence.StandardKey.Preferences, None)
+        self.settings_action.setShortcuts([QKeySequence.StandardKey.Preferences,
+                                           QKeySequence("Ctrl+,")])
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        file_menu.addSeparator()
         self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         edit_menu = bar.addMenu("&Edit")
         self._action(edit_menu, "&Find in chats", QKeySequence.StandardKey.Find,
@@ -95,8 +111,9 @@ class MainWindow(QMainWindow):
         self.stop_action.setEnabled(False)
         view_menu = bar.addMenu("&View")
         self.expand_reasoning_action = self._action(view_menu, "Show &reasoning expanded", None,
-                                                    self._toggle_reasoning_default)
+                                                    None)
         self.expand_reasoning_action.setCheckable(True)
+        self.expand_reasoning_action.toggled.connect(self._toggle_reasoning_default)
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, f"&About {APP_NAME}", None, self.show_about)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Cancel), self, self._escape)
@@ -105,7 +122,8 @@ class MainWindow(QMainWindow):
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
+        if slot is not None:
+            action.triggered.connect(slot)
         menu.addAction(action)
         return action
 
@@ -128,6 +146,32 @@ class MainWindow(QMainWindow):
         view.deleteRequested.connect(c.delete_message)
         view.copyRequested.connect(self._copy_message)
         view.linkActivated.connect(self._open_link)
+
+    # -- first run --------------------------------------------------------------------------
+    def show_welcome(self, welcome: WelcomeView) -> None:
+        """No model yet: the set-up view takes the chat's place until a model is ready."""
+        self.welcome = welcome
+        self.pages.addWidget(welcome)
+        self.pages.setCurrentWidget(welcome)
+        welcome.modelReady.connect(self._on_model_ready)
+
+    @Slot(object)
+    def _on_model_ready(self, model: LocalModel) -> None:
+        self.controller.load_model(model.path, self.engine_config())
+        self.close_welcome()
+
+    def close_welcome(self) -> None:
+        welcome, self.welcome = self.welcome, None
+        self.pages.setCurrentWidget(self.chat_panel)
+        if welcome is not None:
+            welcome.shutdown(2.0)
+            self.pages.removeWidget(welcome)
+            welcome.deleteLater()
+        self.composer.input.setFocus()
+
+    def engine_config(self) -> EngineConfig | None:
+        """The engine settings to load with (the app's preferences set this)."""
+        return self.engine_config_provider() if self.engine_config_provider else None
 
     # -- actions ----------------------------------------------------------------------------
     @Slot()
@@ -183,8 +227,8 @@ class MainWindow(QMainWindow):
         if self._editing is not None:
             return
         texts = {
-            ModelState.NONE.value: "No model yet: start OSS Chat with --model PATH, or set one "
-                                   "up in Settings.",
+            ModelState.NONE.value: "No model yet: download gpt-oss-20b or choose a GGUF file "
+                                   "to start chatting.",
             ModelState.LOADING.value: f"Loading the model {detail}… You can write already; "
                                       "your message is sent when it is ready.",
             ModelState.FAILED.value: f"The model could not be loaded: {detail}",

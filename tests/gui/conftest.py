@@ -11,10 +11,7 @@ from app.core.engine.config import EngineConfig
 from app.core.engine.engine import Engine
 from app.core.harmony.render import render_text
 from app.core.paths import AppPaths
-from app.core.storage import ConversationStore
 from app.ui.application import AppSession
-from app.ui.chat_controller import ChatController
-from app.ui.main_window import MainWindow
 from app.ui.services.engine_service import EngineService
 from tests.modelgen.scripted import split_markers
 
@@ -50,13 +47,9 @@ def gui(qtbot, app_paths: AppPaths) -> Iterator[Callable[..., AppSession]]:
     sessions: list[AppSession] = []
 
     def start(model: Path | None = None, *, n_ctx: int = 2048) -> AppSession:
-        store = ConversationStore.open(app_paths.database)
-        engine = RecordingEngine()
-        service = EngineService(engine=engine)
-        controller = ChatController(store, service)
-        window = MainWindow(controller)
-        session = AppSession(app_paths, store, service, controller, window)
+        session = AppSession.start(app_paths, EngineService(engine=RecordingEngine()))
         sessions.append(session)
+        window, controller = session.window, session.controller
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)
@@ -68,3 +61,4 @@ def gui(qtbot, app_paths: AppPaths) -> Iterator[Callable[..., AppSession]]:
     yield start
     for session in sessions:
         session.close()
+        session.preferences.theme.apply("system")  # the palette is the whole application's
