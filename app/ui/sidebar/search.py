@@ -171,7 +171,8 @@ class SearchResultsModel(QAbstractListModel):
             self.set_query(self._query)
 
     def clear(self) -> None:
-        self.set_query("")
+        if self._query or self._results:
+            self.set_query("")
 
     def remove_conversation(self, conversation_id: ConversationId) -> None:
         """Drop the hits of a deleted conversation, row by row."""
