@@ -120,6 +120,9 @@ def test_headers_cannot_be_selected_and_conversations_can_be_renamed(store, cloc
     assert conversation.data(ConversationRoles.GroupRole) == "Pinned"
     assert conversation.data(ConversationRoles.PinnedRole) is True
     assert conversation.data(Qt.ItemDataRole.AccessibleTextRole) == "Pinned long ago, pinned"
+    assert conversation.data(Qt.ItemDataRole.ToolTipRole) == (
+        "Pinned long ago\nReasoning effort: medium")
+    assert conversation.data(ConversationRoles.EffortRole) == "medium"
 
 
 def test_an_untitled_chat_shows_as_new_chat_and_edits_as_empty(store, clock) -> None:

@@ -429,8 +429,10 @@ def _header_data(header: GroupHeader, role: int) -> Any:
 
 
 def _conversation_data(conversation: Conversation, label: GroupLabel, role: int) -> Any:
-    if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+    if role == Qt.ItemDataRole.DisplayRole:
         return display_title(conversation)
+    if role == Qt.ItemDataRole.ToolTipRole:  # the whole title, however narrow the sidebar
+        return f"{display_title(conversation)}\nReasoning effort: {conversation.effort}"
     if role == Qt.ItemDataRole.EditRole:
         return conversation.title
     if role == Qt.ItemDataRole.AccessibleTextRole:
