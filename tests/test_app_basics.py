@@ -92,7 +92,8 @@ def test_main_window_layout(qtbot, app_paths: AppPaths) -> None:
         box = window.composer.effort_box
         assert [box.itemData(i) for i in range(box.count())] == ["low", "medium", "high"]
         assert window.focusWidget() is window.composer.input
-        for widget in (window.new_chat_button, window.search_box, window.conversation_list,
+        sidebar = window.sidebar
+        for widget in (sidebar.new_chat_button, sidebar.search_box, sidebar.list_view,
                        window.chat_view, window.composer.input, box, window.composer.send_button):
             assert widget.accessibleName()
     finally:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
-from PySide6.QtCore import QUrl, Slot
+from PySide6.QtCore import Qt, QUrl, Slot
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QLineEdit,
-    QListView,
+    QFileDialog,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -27,6 +27,7 @@ from app.ui.chat import ChatView
 from app.ui.chat_controller import ChatController, ModelState
 from app.ui.composer import Composer
 from app.ui.setup import WelcomeView
+from app.ui.sidebar import Sidebar
 from app.ui.status_area import StatusArea
 
 log = logging.getLogger(__name__)
@@ -72,22 +73,9 @@ class MainWindow(QMainWindow):
         self.composer.input.setFocus()
 
     # -- building ---------------------------------------------------------------------------
-    def _build_sidebar(self) -> QWidget:
-        sidebar = QWidget()
+    def _build_sidebar(self) -> Sidebar:
+        sidebar = Sidebar(self.controller.store)
         sidebar.setObjectName("sidebar")
-        layout = QVBoxLayout(sidebar)
-        self.new_chat_button = QPushButton("New chat")
-        self.new_chat_button.setAccessibleName("New chat")
-        self.search_box = QLineEdit()
-        self.search_box.setPlaceholderText("Search chats")
-        self.search_box.setAccessibleName("Search chats")
-        self.search_box.setClearButtonEnabled(True)
-        self.conversation_list = QListView()
-        self.conversation_list.setAccessibleName("Conversations")
-        layout.addWidget(self.new_chat_button)
-        layout.addWidget(self.search_box)
-        layout.addWidget(self.conversation_list, 1)
-        self.new_chat_button.clicked.connect(self.new_chat)
         return sidebar
 
     def _build_menus(self) -> None:
@@ -146,6 +134,15 @@ class MainWindow(QMainWindow):
         view.deleteRequested.connect(c.delete_message)
         view.copyRequested.connect(self._copy_message)
         view.linkActivated.connect(self._open_link)
+        sidebar = self.sidebar
+        sidebar.conversationActivated.connect(self._open_conversation)
+        sidebar.messageActivated.connect(self._show_message)
+        sidebar.newChatRequested.connect(self.new_chat)
+        sidebar.exportRequested.connect(self.export_conversation)
+        sidebar.deleted.connect(self._on_conversation_deleted)
+        sidebar.renamed.connect(self._on_conversation_renamed)
+        sidebar.storageFailed.connect(lambda text: status.showMessage(text, 15000))
+        c.conversationChanged.connect(sidebar.conversation_changed)
 
     # -- first run --------------------------------------------------------------------------
     def show_welcome(self, welcome: WelcomeView) -> None:
@@ -177,11 +174,66 @@ class MainWindow(QMainWindow):
     @Slot()
     def new_chat(self) -> None:
         self.controller.new_chat()
+        self.sidebar.select_conversation(None)
 
     @Slot()
     def focus_search(self) -> None:
-        self.search_box.setFocus()
-        self.search_box.selectAll()
+        self.sidebar.focus_search()
+
+    @Slot(int)
+    def _open_conversation(self, conversation_id: int) -> None:
+        current = self.controller.conversation
+        if current is None or current.id != conversation_id:
+            self.controller.open_conversation(conversation_id)
+
+    @Slot(int, int)
+    def _show_message(self, conversation_id: int, message_id: int) -> None:
+        index = self.chat_view.row_index(message_id)
+        if index.isValid():
+            self.chat_view.scrollTo(index)
+
+    @Slot(int)
+    def _on_conversation_deleted(self, conversation_id: int) -> None:
+        current = self.controller.conversation
+        if current is not None and current.id == conversation_id:
+            self.controller.stop()
+            self.controller.new_chat()
+
+    @Slot(int, str)
+    def _on_conversation_renamed(self, conversation_id: int, title: str) -> None:
+        current = self.controller.conversation
+        if current is not None and current.id == conversation_id:
+            self.setWindowTitle(f"{title} — {APP_NAME}")
+
+    @Slot(int, str)
+    def export_conversation(self, conversation_id: int, fmt: str) -> QFileDialog:
+        """Ask where to save (without blocking), then write the Markdown or JSON export."""
+        store = self.controller.store
+        title = store.get_conversation(conversation_id).title or "conversation"
+        suffix, kind = (".md", "Markdown (*.md)") if fmt == "markdown" else (".json",
+                                                                             "JSON (*.json)")
+        safe = "".join(ch if ch.isalnum() or ch in " -_" else "_" for ch in title).strip()
+        dialog = QFileDialog(self, "Export conversation", (safe or "conversation") + suffix, kind)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix(suffix.lstrip("."))
+        dialog.fileSelected.connect(
+            lambda path: self._write_export(conversation_id, fmt, Path(path)))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def _write_export(self, conversation_id: int, fmt: str, path: Path) -> None:
+        store = self.controller.store
+        try:
+            if fmt == "markdown":
+                path.write_text(store.export_markdown(conversation_id), encoding="utf-8")
+            else:
+                path.write_text(json.dumps(store.export_json(conversation_id), indent=2,
+                                           ensure_ascii=False), encoding="utf-8")
+        except OSError as exc:
+            self.status.showMessage(f"The export could not be written: {exc}", 15000)
+        else:
+            self.status.showMessage(f"Exported to {path}", 10000)
 
     def start_edit(self, message_id: int) -> None:
         """Edit & resend: the message's text goes back into the composer."""
@@ -242,6 +294,9 @@ class MainWindow(QMainWindow):
         self.composer.set_effort(effort)
         title = conversation.title if conversation and conversation.title else None
         self.setWindowTitle(f"{title} — {APP_NAME}" if title else APP_NAME)
+        if conversation is not None:
+            self.sidebar.conversation_changed(conversation.id)
+        self.sidebar.select_conversation(conversation.id if conversation else None)
         self.composer.input.setFocus()
 
     def _copy_message(self, message_id: int) -> None:
