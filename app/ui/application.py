@@ -103,6 +103,7 @@ class AppSession:
         if self.window.welcome is not None:
             self.window.close_welcome()
         self.controller.stop()
+        self.controller.tools.python.shutdown()
         self.engine.shutdown()
         self.store.close()
 

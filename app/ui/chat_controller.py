@@ -12,7 +12,7 @@ import datetime
 import enum
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +21,16 @@ from PySide6.QtCore import QObject, Signal, Slot
 from app.core.chat.prompts import PromptSettings, build_prompt, to_records
 from app.core.engine.config import EngineConfig, SamplingConfig
 from app.core.engine.results import GenerationResult, LoadInfo
+from app.core.harmony.events import StopReason
+from app.core.harmony.prompt import Message, Prompt
 from app.core.storage import ConversationStore
-from app.core.storage.models import Conversation, Effort
+from app.core.storage.models import Conversation, Effort, PythonTool
 from app.core.storage.reply_writer import ReplyWriter
 from app.ui.chat import ChatItem, MessageListModel
-from app.ui.chat_items import chat_item, chat_items
+from app.ui.chat_items import chat_item, chat_items, tool_call_items
 from app.ui.services.engine_service import EngineService, StreamUpdate
+from app.ui.services.python_service import PythonService
+from app.ui.tool_chain import ToolChain
 
 log = logging.getLogger(__name__)
 
@@ -38,17 +42,27 @@ class ModelState(enum.Enum):
     FAILED = "failed"
 
 
+MAX_TOOL_CALLS = 20  # per reply: a model stuck in a loop of calls is stopped
+
+
 @dataclass
 class _Reply:
-    """The reply being generated (it may belong to a conversation no longer on screen)."""
+    """The reply being generated (it may belong to a conversation no longer on screen).
+
+    A reply may be a chain: reasoning, a tool call, its result, more reasoning, the answer.
+    `chain` holds the harmony messages done so far; each engine request continues it.
+    """
 
     request_id: int
     conversation_id: int
     writer: ReplyWriter
     effort: Effort
     started: float
+    prompt: Prompt
     thinking_since: float | None = None
     thinking_seconds: float | None = None
+    chain: list[Message] = field(default_factory=list)
+    tool_calls: list[dict[str, str]] = field(default_factory=list)
 
 
 class ChatController(QObject):
@@ -64,6 +78,8 @@ class ChatController(QObject):
         replyFinished(object): the GenerationStats of the last reply (also when stopped).
         contextUsage(int, int): tokens used by the conversation so far, and the context size.
         notice(str): something to tell the user in the status bar.
+        toolConsentRequested(str): the model wants to run this Python code; answer with
+                                   approve_tool() or deny_tool().
     """
 
     conversationOpened = Signal(object)
@@ -75,12 +91,16 @@ class ChatController(QObject):
     replyFinished = Signal(object)
     contextUsage = Signal(int, int)
     notice = Signal(str)
+    toolConsentRequested = Signal(str)
 
     def __init__(self, store: ConversationStore, engine: EngineService,
-                 parent: QObject | None = None) -> None:
+                 python: PythonService | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.engine = engine
+        self.tools = ToolChain(python or PythonService(), self)
+        self.tools.consentRequested.connect(self.toolConsentRequested)
+        self.tools.resultReady.connect(self._on_tool_result)
         self.model = MessageListModel()
         self.conversation: Conversation | None = None
         self.model_state = ModelState.NONE
@@ -88,6 +108,7 @@ class ChatController(QObject):
         self.sampling = SamplingConfig()
         self.default_instructions = ""
         self.default_effort: Effort = "medium"
+        self.default_python_tool: PythonTool = "off"
         self._load_request: int | None = None
         self._reply: _Reply | None = None
         self._waiting: int | None = None  # a conversation whose message waits for the model
@@ -157,6 +178,25 @@ class ChatController(QObject):
             self.store.set_effort(self.conversation.id, effort)
             self.conversation = self.store.get_conversation(self.conversation.id)
 
+    def set_python_tool(self, mode: PythonTool) -> None:
+        """Allow Python in this chat ("ask" each time, "always") or not ("off")."""
+        self.default_python_tool = mode
+        if self.conversation is not None and self.conversation.python_tool != mode:
+            self.store.set_python_tool(self.conversation.id, mode)
+            self.conversation = self.store.get_conversation(self.conversation.id)
+
+    def approve_tool(self, *, always: bool = False) -> None:
+        reply = self._reply
+        if always and reply is not None:
+            self.store.set_python_tool(reply.conversation_id, "always")
+            if self.conversation is not None and self.conversation.id == reply.conversation_id:
+                self.conversation = self.store.get_conversation(reply.conversation_id)
+                self.conversationOpened.emit(self.conversation)
+        self.tools.approve()
+
+    def deny_tool(self) -> None:
+        self.tools.deny()
+
     def _reload_items(self) -> None:
         if self.conversation is None:
             self.model.set_items([])
@@ -180,6 +220,9 @@ class ChatController(QObject):
         if self.conversation is None:
             self.conversation = self.store.create_conversation(
                 effort=effort, instructions=self.default_instructions)
+            if self.default_python_tool != "off":
+                self.store.set_python_tool(self.conversation.id, self.default_python_tool)
+                self.conversation = self.store.get_conversation(self.conversation.id)
             self.conversationOpened.emit(self.conversation)
         elif self.conversation.effort != effort:
             self.store.set_effort(self.conversation.id, effort)
@@ -226,7 +269,11 @@ class ChatController(QObject):
         self._reload_items()
 
     def stop(self) -> None:
-        if self._reply is not None:
+        if self._reply is None:
+            return
+        if self.tools.busy:
+            self.tools.stop()
+        else:
             self.engine.cancel(self._reply.request_id)
 
     def _start_reply(self, conversation_id: int, parent_id: int) -> None:
@@ -240,9 +287,11 @@ class ChatController(QObject):
         branch = self.store.active_branch(conversation_id)
         prompt = build_prompt(branch, PromptSettings(
             effort=effort, instructions=conversation.instructions or self.default_instructions,
-            current_date=datetime.date.today().isoformat()))
+            current_date=datetime.date.today().isoformat(),
+            python=conversation.python_tool != "off"))
         request_id = self.engine.generate(prompt, self.sampling, str(conversation_id))
-        self._reply = _Reply(request_id, conversation_id, writer, effort, time.monotonic())
+        self._reply = _Reply(request_id, conversation_id, writer, effort, time.monotonic(),
+                             prompt)
         if self.conversation is not None and self.conversation.id == conversation_id:
             self._reload_items()
         self.generatingChanged.emit(True)
@@ -279,7 +328,8 @@ class ChatController(QObject):
     def _live_item(reply: _Reply, item: ChatItem) -> ChatItem:
         return dataclasses.replace(item, answer=reply.writer.answer,
                                    reasoning=reply.writer.reasoning, status="streaming",
-                                   reasoning_seconds=reply.thinking_seconds)
+                                   reasoning_seconds=reply.thinking_seconds,
+                                   tool_calls=tool_call_items(reply.tool_calls))
 
     def _refresh_live(self, reply: _Reply) -> None:
         row = self.model.row_of(reply.writer.message_id)
@@ -288,7 +338,43 @@ class ChatController(QObject):
 
     @Slot(int, object)
     def _on_finished(self, request_id: int, result: GenerationResult) -> None:
-        self._end(request_id, result, "complete")
+        reply = self._reply
+        if (reply is not None and request_id == reply.request_id
+                and result.stop_reason is StopReason.CALL and result.messages
+                and result.messages[-1].recipient):
+            self._on_tool_call(reply, result)
+        else:
+            self._end(request_id, result, "complete")
+
+    def _on_tool_call(self, reply: _Reply, result: GenerationResult) -> None:
+        call = result.messages[-1]
+        reply.chain.extend(result.messages)
+        reply.tool_calls.append({"name": call.recipient or "", "arguments": call.content,
+                                 "result": ""})
+        self._refresh_live(reply)
+        if len(reply.tool_calls) > MAX_TOOL_CALLS:
+            self.notice.emit(f"The reply was stopped after {MAX_TOOL_CALLS} tool calls.")
+            self._end(reply.request_id, result, "complete", chained=False)
+            return
+        mode = self.store.get_conversation(reply.conversation_id).python_tool
+        self.tools.handle(reply.conversation_id, mode, call)
+
+    @Slot(object, bool)
+    def _on_tool_result(self, message: Message, completed: bool) -> None:
+        reply = self._reply
+        if reply is None:
+            return
+        reply.chain.append(message)
+        if reply.tool_calls:
+            reply.tool_calls[-1]["result"] = message.content
+        self._refresh_live(reply)
+        if not completed:  # stopped while the code ran: the reply ends here
+            self._finish_reply(reply, "interrupted", None)
+            return
+        prompt = dataclasses.replace(reply.prompt,
+                                     messages=(*reply.prompt.messages, *reply.chain))
+        reply.request_id = self.engine.generate(prompt, self.sampling,
+                                                str(reply.conversation_id))
 
     @Slot(int, object)
     def _on_cancelled(self, request_id: int, result: GenerationResult) -> None:
@@ -304,25 +390,34 @@ class ChatController(QObject):
         self.notice.emit(f"The reply failed: {message}")
         self._after_reply(reply.conversation_id)
 
-    def _end(self, request_id: int, result: GenerationResult, status: str) -> None:
+    def _end(self, request_id: int, result: GenerationResult, status: str, *,
+             chained: bool = True) -> None:
         reply = self._reply
         if reply is None or request_id != reply.request_id:
             return
+        if chained:
+            reply.chain.extend(result.messages)
+        self._finish_reply(reply, status, result)
+
+    def _finish_reply(self, reply: _Reply, status: str, result: GenerationResult | None) -> None:
         self._reply = None
-        stats: dict[str, Any] = result.stats.to_dict()
+        stats: dict[str, Any] = result.stats.to_dict() if result is not None else {}
         if reply.thinking_since is not None:
             stats["reasoning_seconds"] = round(
                 reply.thinking_seconds if reply.thinking_seconds is not None
                 else time.monotonic() - reply.thinking_since, 1)
         reply.writer.finish("complete" if status == "complete" else "interrupted", stats=stats,
-                            harmony=to_records(result.messages))
-        if result.stats.dropped_turns:
-            self.notice.emit(f"The conversation is longer than the context: the oldest "
-                             f"{result.stats.dropped_turns} turn(s) were left out of the prompt.")
-        self.replyFinished.emit(result.stats)
-        if self.model_info is not None:
-            used = result.stats.prompt_tokens + result.stats.generated_tokens
-            self.contextUsage.emit(used, self.model_info.n_ctx)
+                            harmony=to_records(reply.chain),
+                            tool_calls=reply.tool_calls or None)
+        if result is not None:
+            if result.stats.dropped_turns:
+                self.notice.emit(
+                    f"The conversation is longer than the context: the oldest "
+                    f"{result.stats.dropped_turns} turn(s) were left out of the prompt.")
+            self.replyFinished.emit(result.stats)
+            if self.model_info is not None:
+                used = result.stats.prompt_tokens + result.stats.generated_tokens
+                self.contextUsage.emit(used, self.model_info.n_ctx)
         self._after_reply(reply.conversation_id)
 
     def _after_reply(self, conversation_id: int) -> None:

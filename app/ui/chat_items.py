@@ -7,7 +7,7 @@ from typing import Any
 
 from app.core.storage.models import Message as StoredMessage
 from app.core.storage.models import SiblingInfo
-from app.ui.chat import ChatItem
+from app.ui.chat import ChatItem, ToolCall
 
 
 def view_stats(stats: Mapping[str, Any]) -> dict[str, float | int | str] | None:
@@ -21,6 +21,12 @@ def view_stats(stats: Mapping[str, Any]) -> dict[str, float | int | str] | None:
         if isinstance(value, int | float) and value:
             shown[target] = round(value, 2) if isinstance(value, float) else value
     return shown or None
+
+
+def tool_call_items(calls: Sequence[Mapping[str, Any]] | None) -> list[ToolCall]:
+    """Stored tool calls ({"name", "arguments", "result"}) as the view's "Ran Python" blocks."""
+    return [ToolCall(str(c.get("name", "")), str(c.get("arguments", "")),
+                     str(c.get("result", ""))) for c in calls or () if isinstance(c, Mapping)]
 
 
 def chat_item(message: StoredMessage, siblings: SiblingInfo | None = None) -> ChatItem:
@@ -37,6 +43,7 @@ def chat_item(message: StoredMessage, siblings: SiblingInfo | None = None) -> Ch
         sibling_index=siblings.index + 1 if siblings else 1,
         sibling_count=siblings.count if siblings else 1,
         stats=view_stats(message.stats) if message.role == "assistant" else None,
+        tool_calls=tool_call_items(message.tool_calls),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -41,11 +42,13 @@ class Composer(QWidget):
         sendRequested(str, str): the text and the effort ("low" / "medium" / "high").
         stopRequested(): Stop was clicked (or Esc pressed) while a reply streams.
         effortChanged(str): the dropdown changed.
+        pythonAllowed(bool): the "Allow Python" switch changed.
     """
 
     sendRequested = Signal(str, str)
     stopRequested = Signal()
     effortChanged = Signal(str)
+    pythonAllowed = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,6 +65,10 @@ class Composer(QWidget):
         for label, value in EFFORTS:
             self.effort_box.addItem(f"{label} effort", value)
         self.set_effort("medium")
+        self.python_check = QCheckBox("Allow Python")
+        self.python_check.setAccessibleName("Allow Python in this chat")
+        self.python_check.setToolTip("Let the model run Python code in a sandbox, asking you "
+                                     "first each time")
         self.send_button = QPushButton("Send")
         self.send_button.setAccessibleName("Send")
         self.send_button.setDefault(False)
@@ -74,6 +81,7 @@ class Composer(QWidget):
         row.addWidget(self.input, 1)
         side = QVBoxLayout()
         side.addWidget(self.effort_box)
+        side.addWidget(self.python_check)
         side.addWidget(self.send_button)
         side.addStretch(1)
         row.addLayout(side)
@@ -86,6 +94,7 @@ class Composer(QWidget):
         self.send_button.clicked.connect(self._on_button)
         self.effort_box.currentIndexChanged.connect(
             lambda _i: self.effortChanged.emit(self.effort()))
+        self.python_check.toggled.connect(self.pythonAllowed)
 
     # -- effort -----------------------------------------------------------------------------
     def effort(self) -> str:
@@ -97,6 +106,11 @@ class Composer(QWidget):
             self.effort_box.blockSignals(True)
             self.effort_box.setCurrentIndex(index)
             self.effort_box.blockSignals(False)
+
+    def set_python_allowed(self, allowed: bool) -> None:
+        self.python_check.blockSignals(True)
+        self.python_check.setChecked(allowed)
+        self.python_check.blockSignals(False)
 
     # -- state ------------------------------------------------------------------------------
     def set_generating(self, generating: bool) -> None:

@@ -29,6 +29,7 @@ from app.ui.composer import Composer
 from app.ui.setup import WelcomeView
 from app.ui.sidebar import Sidebar
 from app.ui.status_area import StatusArea
+from app.ui.tool_consent import ToolConsentBar
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,8 @@ class MainWindow(QMainWindow):
         chat_panel.setObjectName("chatPanel")
         layout = QVBoxLayout(chat_panel)
         layout.addWidget(self.chat_view, 1)
+        self.tool_consent = ToolConsentBar()
+        layout.addWidget(self.tool_consent)
         layout.addWidget(self.composer)
         self.pages = QStackedWidget()
         self.pages.addWidget(chat_panel)
@@ -120,6 +123,11 @@ class MainWindow(QMainWindow):
         composer.sendRequested.connect(self._on_send)
         composer.stopRequested.connect(c.stop)
         composer.effortChanged.connect(c.set_effort)
+        composer.pythonAllowed.connect(
+            lambda allowed: c.set_python_tool("ask" if allowed else "off"))
+        c.toolConsentRequested.connect(self.tool_consent.ask)
+        self.tool_consent.approved.connect(lambda always: c.approve_tool(always=always))
+        self.tool_consent.denied.connect(c.deny_tool)
         c.generatingChanged.connect(self._on_generating)
         c.modelStateChanged.connect(self._show_model_state)
         c.modelLoaded.connect(status.show_model)
@@ -194,6 +202,7 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def _on_conversation_deleted(self, conversation_id: int) -> None:
+        self.controller.tools.python.close_conversation(conversation_id)
         current = self.controller.conversation
         if current is not None and current.id == conversation_id:
             self.controller.stop()
@@ -271,6 +280,8 @@ class MainWindow(QMainWindow):
     @Slot(bool)
     def _on_generating(self, generating: bool) -> None:
         self.composer.set_generating(generating)
+        if not generating:
+            self.tool_consent.hide()
         self.stop_action.setEnabled(generating)
 
     @Slot(str, str)
@@ -292,6 +303,9 @@ class MainWindow(QMainWindow):
         self._editing = None
         effort = conversation.effort if conversation else self.controller.default_effort
         self.composer.set_effort(effort)
+        python = (conversation.python_tool if conversation
+                  else self.controller.default_python_tool)
+        self.composer.set_python_allowed(python != "off")
         title = conversation.title if conversation and conversation.title else None
         self.setWindowTitle(f"{title} — {APP_NAME}" if title else APP_NAME)
         if conversation is not None:

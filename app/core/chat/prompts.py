@@ -24,6 +24,7 @@ class PromptSettings:
     effort: ReasoningEffort = "medium"
     instructions: str = ""
     current_date: str | None = None
+    python: bool = False  # the built-in Python tool is offered
 
 
 def to_records(messages: Iterable[Message]) -> list[dict[str, Any]]:
@@ -74,4 +75,5 @@ def build_prompt(branch: Sequence[StoredMessage], settings: PromptSettings) -> P
     return Prompt(reasoning_effort=settings.effort,
                   instructions=settings.instructions.strip() or None,
                   current_date=settings.current_date,
+                  builtin_tools=("python",) if settings.python else (),
                   messages=tuple(messages))
