@@ -56,7 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["--python-kernel"]:  # the packaged app running a Python tool process
+        from app.core.tools.kernel import main as kernel_main
+
+        return kernel_main(arguments[1:])
+    args = build_parser().parse_args(arguments)
     paths = AppPaths.resolve(args.data_dir)
     command = getattr(args, "command", None)
     try:

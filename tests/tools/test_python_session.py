@@ -257,3 +257,24 @@ def test_close_during_a_run_stops_it(session: PythonSession) -> None:
     closer.join()
     assert result.stopped and time.monotonic() - started < 15
     assert session.closed and session.workdir is None
+
+
+def test_the_app_itself_can_run_the_kernel_when_packaged(monkeypatch, tmp_path) -> None:
+    """A frozen app starts `oss-chat --python-kernel`; that entry point serves requests."""
+    import json
+    import subprocess
+
+    from app.core.tools import kernel_process
+
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert kernel_process.kernel_command(sys.executable, 5)[1:] == [
+        "--python-kernel", "--memory-limit", "5"]
+    monkeypatch.delattr(sys, "frozen")
+    assert kernel_process.kernel_command(sys.executable, 5)[1] == "-I"
+    request = json.dumps({"id": 1, "code": "6 * 7", "output_cap": 1000, "timeout": 10})
+    done = subprocess.run([sys.executable, "-m", "app", "--python-kernel"], cwd=tmp_path,
+                          input=request + "\n", capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    reply = json.loads(done.stdout.strip().splitlines()[-1])
+    assert reply["id"] == 1 and reply["value"] == "42"

@@ -11,7 +11,8 @@ process group. macOS ignores RLIMIT_AS, so there is no memory cap there. Windows
 `resource` module and no process groups to kill: there is no memory cap, and processes the
 code starts itself survive a kill of the kernel; a job object (with
 JOB_OBJECT_LIMIT_PROCESS_MEMORY and KILL_ON_JOB_CLOSE) would add both and is not done yet.
-A frozen build of the app has no Python at `sys.executable`; it must pass an interpreter.
+A frozen build of the app has no Python at `sys.executable`: there the app's own executable
+runs the kernel (`oss-chat --python-kernel`).
 """
 
 from __future__ import annotations
@@ -59,6 +60,18 @@ def child_environment(workdir: Path) -> dict[str, str]:
     return env
 
 
+# The packaged app has no separate Python: it runs the kernel itself when given this flag.
+KERNEL_FLAG = "--python-kernel"
+
+
+def kernel_command(interpreter: str, memory_limit: int) -> list[str]:
+    """How to start the kernel: the kernel file under Python, or the packaged app itself."""
+    if getattr(sys, "frozen", False) and interpreter == sys.executable:
+        return [interpreter, KERNEL_FLAG, "--memory-limit", str(memory_limit)]
+    return [interpreter, "-I", "-X", "utf8", str(KERNEL_PATH), "--memory-limit",
+            str(memory_limit)]
+
+
 class KernelProcess:
     """A started kernel. Not thread-safe except `kill()`, which any thread may call."""
 
@@ -66,8 +79,7 @@ class KernelProcess:
         # The child's stderr, to which the kernel also points its stdout: all the code
         # prints. Unlinked at once on POSIX, deleted on close on Windows.
         self._output = tempfile.TemporaryFile()  # noqa: SIM115 -- closed in close()
-        argv = [interpreter, "-I", "-X", "utf8", str(KERNEL_PATH),
-                "--memory-limit", str(memory_limit)]
+        argv = kernel_command(interpreter, memory_limit)
         extra: dict[str, Any] = {}
         if sys.platform == "win32":
             extra["creationflags"] = subprocess.CREATE_NO_WINDOW
