@@ -58,7 +58,7 @@ class Composer(QWidget):
         self.input.setAccessibleName("Message")
         self.input.setPlaceholderText("Message gpt-oss")
         self.input.setTabChangesFocus(True)
-        self.input.setMaximumHeight(140)
+        self.input.setMaximumHeight(96)
         self.effort_box = QComboBox()
         self.effort_box.setAccessibleName("Reasoning effort")
         self.effort_box.setToolTip("How hard the model thinks before it answers")

@@ -55,8 +55,11 @@ class StatusArea(QStatusBar):
     def show_reply_stats(self, stats: GenerationStats) -> None:
         self.progress_label.setText("")
         if stats.generated_tokens:
-            self.speed_label.setText(f"{stats.decode_tok_s:.1f} tok/s · first token "
-                                     f"{stats.ttft_s:.2f} s")
+            self.show_reply_stats_text(f"{stats.decode_tok_s:.1f} tok/s · first token "
+                                       f"{stats.ttft_s:.2f} s")
+
+    def show_reply_stats_text(self, text: str) -> None:
+        self.speed_label.setText(text)
 
     def show_context(self, used: int, total: int) -> None:
         self.context_meter.setMaximum(max(total, 1))
