@@ -16,13 +16,13 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication
 
-from app.core.engine.memory import Fit, MemoryEstimate  # noqa: E402
-from app.core.engine.results import LoadInfo  # noqa: E402
-from app.core.paths import AppPaths  # noqa: E402
-from app.core.storage import ConversationStore  # noqa: E402
-from app.ui.application import AppSession, create_application  # noqa: E402
+from app.core.engine.memory import Fit, MemoryEstimate
+from app.core.engine.results import LoadInfo
+from app.core.paths import AppPaths
+from app.core.storage import ConversationStore
+from app.ui.application import AppSession, create_application
 
 QUESTION = "How do I reverse a list in Python, and which way is faster?"
 REASONING = ("The user wants list reversal. Mention slicing, reversed() and list.reverse(); "
