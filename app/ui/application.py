@@ -6,10 +6,12 @@ import logging
 import sys
 from pathlib import Path
 
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from app import APP_ID, APP_NAME, __version__
 from app.core.paths import AppPaths
+from app.core.resources import APP_ICON, resource_path
 from app.ui.crash import CrashReporter
 from app.ui.main_window import MainWindow
 from app.ui.qt_logging import install_qt_message_handler
@@ -26,7 +28,9 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     QApplication.setApplicationVersion(__version__)
     QApplication.setOrganizationDomain(APP_ID.rsplit(".", 1)[0])
     QApplication.setDesktopFileName(APP_ID)
-    return QApplication(argv if argv is not None else sys.argv[:1])
+    app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setWindowIcon(QIcon(str(resource_path(APP_ICON))))
+    return app
 
 
 def run_gui(paths: AppPaths, model: Path | None = None) -> int:
