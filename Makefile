@@ -1,5 +1,6 @@
 # OSS Chat: `make run` installs into .venv and starts the app; `make test` installs and runs
-# lint and the tests. GPU builds: set CMAKE_ARGS before the first install (see README).
+# lint and the tests; `make package` builds the installers (see packaging/README.md).
+# GPU builds: set CMAKE_ARGS before the first install (see README).
 
 PYTHON ?= python3
 VENV   := .venv
@@ -8,13 +9,16 @@ PY     := $(BIN)/python
 STAMP_RUN  := $(VENV)/.installed-run
 STAMP_DEV  := $(VENV)/.installed-dev
 ARGS ?=
+SELFTEST := build/selftest
 
-.PHONY: run test lint typecheck bench clean help
+.PHONY: run test lint typecheck bench package package-check clean help
 
 help:
 	@echo "make run    install into $(VENV) and start OSS Chat (ARGS='--model PATH' to pass options)"
 	@echo "make test   install with the dev tools, run lint, contracts, type checks and tests"
 	@echo "make bench  run the benchmarks"
+	@echo "make package        build dist/oss-chat (PyInstaller), the .deb and the .tar.gz"
+	@echo "make package-check  build, then run the bundle's --self-test and check the .deb"
 
 $(PY):
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -34,7 +38,7 @@ run: $(STAMP_RUN)
 	$(PY) -m app $(ARGS)
 
 lint: $(STAMP_DEV)
-	$(BIN)/ruff check app tests
+	$(BIN)/ruff check app tests packaging
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP_DEV)
@@ -45,6 +49,19 @@ test: lint typecheck
 
 bench: $(STAMP_DEV)
 	$(PY) bench/bench_store.py
+
+package: $(STAMP_DEV)
+	@command -v objdump >/dev/null && command -v dpkg-deb >/dev/null || \
+	  (echo "make package needs objdump (binutils) and dpkg-deb (dpkg)" >&2; exit 1)
+	$(PY) -m PyInstaller --noconfirm --clean --log-level WARN --distpath dist \
+	  --workpath build/pyinstaller packaging/oss-chat.spec
+	$(PY) packaging/linux/build_packages.py
+
+package-check: package
+	$(PY) packaging/selftest_model.py $(SELFTEST)/model.gguf
+	rm -rf $(SELFTEST)/data
+	dist/oss-chat/oss-chat --data-dir $(SELFTEST)/data --self-test --model $(SELFTEST)/model.gguf
+	$(PY) packaging/linux/check_deb.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

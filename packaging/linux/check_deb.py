@@ -1,7 +1,8 @@
 """Check an installed file tree of the .deb: every path the desktop relies on must resolve.
 
-`python packaging/linux/check_deb.py [PACKAGE.deb | UNPACKED_ROOT]` unpacks the .deb into a
-temporary root (dpkg-deb -x; nothing is installed) and checks, relative to that root:
+`python packaging/linux/check_deb.py [PACKAGE.deb | UNPACKED_ROOT]` (default: this version's
+.deb in dist/) unpacks the .deb into a temporary root (dpkg-deb -x; nothing is installed) and
+checks, relative to that root:
 - /usr/bin/oss-chat is an executable launcher whose target exists and is executable;
 - the desktop entry is named after the app id, its Exec finds the launcher, its Icon finds
   hicolor icons (every PNG size, each really that size, and the scalable SVG), and its
@@ -175,8 +176,16 @@ def check_tree(root: Path, meta: cfg.AppMeta | None = None) -> list[tuple[str, b
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("package", type=Path, help="a .deb, or a folder it was unpacked into")
+    parser.add_argument("package", type=Path, nargs="?",
+                        help="a .deb, or a folder it was unpacked into")
     args = parser.parse_args(argv)
+    if args.package is None:
+        meta = cfg.app_meta()
+        built = sorted((cfg.ROOT / "dist").glob(f"{meta.slug}_{meta.version}_*.deb"))
+        if len(built) != 1:
+            parser.error(f"expected one {meta.slug} {meta.version} .deb in dist/, found "
+                         f"{len(built)}: run make package, or name the .deb")
+        args.package = built[0]
     with tempfile.TemporaryDirectory(prefix="oss-chat-deb-") as temp:
         root = args.package
         if root.is_file():
