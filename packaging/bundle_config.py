@@ -18,6 +18,7 @@ functions the tests can call without running a build:
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,12 +84,12 @@ def native_libraries() -> list[tuple[str, str]]:
     from PyInstaller.utils.hooks import collect_dynamic_libs
 
     found = collect_dynamic_libs("llama_cpp")
-    if not any(_is_llama_library(Path(source).name) for source, _ in found):
+    if not any(is_llama_library(Path(source).name) for source, _ in found):
         raise SystemExit("llama-cpp-python's native libraries were not found: is it installed?")
     return found
 
 
-def _is_llama_library(name: str) -> bool:
+def is_llama_library(name: str) -> bool:
     return re.fullmatch(r"(lib)?llama\.(so|dylib|dll)", name) is not None
 
 
@@ -101,6 +102,13 @@ def hidden_imports() -> list[str]:
     from PyInstaller.utils.hooks import collect_submodules
 
     return collect_submodules("app")
+
+
+def render_icons() -> None:
+    """Render the icons into ICONS_BUILD_DIR, in a process of its own: Qt draws them, and a
+    QGuiApplication has no place inside PyInstaller's process."""
+    subprocess.run([sys.executable, str(PACKAGING / "make_icons.py"), str(ICONS_BUILD_DIR)],
+                   check=True)
 
 
 def icon_file(kind: str) -> Path:
@@ -165,7 +173,7 @@ def check_bundle(folder: Path) -> None:
     them only when the toolkit's DLL folder is on PATH during the build.
     """
     names = [p.name.lower() for p in folder.rglob("*")]
-    if not any(_is_llama_library(name) for name in names):
+    if not any(is_llama_library(name) for name in names):
         raise SystemExit(f"{folder}: llama.cpp's library is missing from the bundle")
     if any("ggml-cuda" in name for name in names):
         for runtime in ("cudart", "cublas"):
