@@ -28,6 +28,10 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     QApplication.setApplicationVersion(__version__)
     QApplication.setOrganizationDomain(APP_ID.rsplit(".", 1)[0])
     QApplication.setDesktopFileName(APP_ID)
+    if sys.platform == "win32":  # one taskbar button with the Start-menu entry's icon
+        import ctypes
+
+        ctypes.windll.shell32.SetCurrentProcessExplicitAppUserModelID(APP_ID)
     app = QApplication(argv if argv is not None else sys.argv[:1])
     app.setWindowIcon(QIcon(str(resource_path(APP_ICON))))
     return app
