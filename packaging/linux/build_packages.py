@@ -33,7 +33,7 @@ DESCRIPTION = """Private, offline chat with gpt-oss
 MAINTAINER = os.environ.get("DEB_MAINTAINER", "The OSS Chat developers <packaging@osschat.org>")
 
 # soname -> Debian package providing it, for libraries PyInstaller leaves to the system.
-# None: needed only by an optional plugin (the GTK platform theme), no dependency.
+# None: no dependency (an optional plugin's library, or the GPU driver).
 SYSTEM_LIBRARIES: dict[str, str | None] = {
     **dict.fromkeys(("libc.so.6", "libm.so.6", "libdl.so.2", "libpthread.so.0", "librt.so.1",
                      "libresolv.so.2", "libutil.so.1", "ld-linux-x86-64.so.2",
@@ -72,8 +72,10 @@ SYSTEM_LIBRARIES: dict[str, str | None] = {
     "libglib-2.0.so.0": "libglib2.0-0",
     "libgthread-2.0.so.0": "libglib2.0-0",
     "libgobject-2.0.so.0": "libglib2.0-0",
+    "libvulkan.so.1": "libvulkan1",  # a Vulkan build of llama.cpp
     "libgtk-3.so.0": None,
     "libgdk-3.so.0": None,
+    "libcuda.so.1": None,  # a CUDA build: the NVIDIA driver is the user's, never a dependency
 }
 
 
