@@ -9,6 +9,9 @@ functions the tests can call without running a build:
   hidden import.
 - The app uses QtCore, QtGui, QtWidgets and QtSvg (through Qt's SVG plugins) only; the QML,
   Quick, 3D, web and multimedia stacks that PySide6 ships are kept out of the bundle.
+- The Python tool runs the model's code with the bundle's own interpreter
+  (`oss-chat --python-kernel`), so the bundle carries the whole standard library, not only
+  the modules the app itself imports.
 - A model never goes into the bundle: users download it on first run.
 
 `packaging/` is deliberately not a Python package (a `packaging/__init__.py` would shadow the
@@ -17,6 +20,8 @@ functions the tests can call without running a build:
 
 from __future__ import annotations
 
+import importlib.util
+import pkgutil
 import re
 import subprocess
 import sys
@@ -55,6 +60,15 @@ EXCLUDES = [
     "PySide6.QtOpenGL",
     "PySide6.QtOpenGLWidgets",
 ]
+
+
+# Standard-library modules that are no use to code the model writes: GUI toolkits and
+# demos, build and packaging tools, Python's own test suite, and the Unix account modules
+# removed in Python 3.13 (their system libraries would become package dependencies).
+NOT_FOR_THE_PYTHON_TOOL = frozenset({
+    "tkinter", "turtle", "turtledemo", "idlelib", "lib2to3", "ensurepip", "venv", "distutils",
+    "pydoc_data", "antigravity", "this", "test", "crypt", "nis", "spwd",
+})
 
 
 @dataclass(frozen=True)
@@ -101,7 +115,25 @@ def data_files() -> list[tuple[str, str]]:
 def hidden_imports() -> list[str]:
     from PyInstaller.utils.hooks import collect_submodules
 
-    return collect_submodules("app")
+    return collect_submodules("app") + standard_library()
+
+
+def standard_library() -> list[str]:
+    """Every standard-library module of this Python that code run by the Python tool may
+    import (`NOT_FOR_THE_PYTHON_TOOL` aside), packages with all their submodules."""
+    found: list[str] = []
+    for name in sorted(sys.stdlib_module_names):
+        if name.startswith("_") or name in NOT_FOR_THE_PYTHON_TOOL:
+            continue
+        spec = importlib.util.find_spec(name)
+        if spec is None:  # another platform's module (winreg, msvcrt, …)
+            continue
+        found.append(name)
+        if spec.submodule_search_locations:
+            found += [module.name for module in pkgutil.walk_packages(
+                spec.submodule_search_locations, prefix=f"{name}.", onerror=lambda _: None)
+                if not {"test", "tests", "idle_test", "__main__"} & set(module.name.split("."))]
+    return found
 
 
 def render_icons() -> None:

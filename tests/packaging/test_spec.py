@@ -52,10 +52,19 @@ def test_the_spec_collects_llama_cpp_resources_and_every_app_module(spec_calls) 
     assert any(cfg.is_llama_library(name) and dest == "llama_cpp/lib" for name, dest in libraries)
     assert any(name.startswith(("libggml", "ggml")) for name, _ in libraries)
     assert (str(cfg.ROOT / "resources"), "resources") in analysis["datas"]
-    assert set(COMMANDS.values()) | {"app.cli.selftest"} <= set(analysis["hiddenimports"])
+    assert set(COMMANDS.values()) | {"app.cli.selftest", "statistics"} <= set(
+        analysis["hiddenimports"])
     assert "PySide6.QtQml" in analysis["excludes"]
     assert spec_calls["EXE"]["name"] == app.APP_SLUG
     assert spec_calls["COLLECT"]["name"] == app.APP_SLUG
+
+
+def test_the_python_tool_gets_the_standard_library_without_its_test_suite() -> None:
+    modules = set(cfg.standard_library())
+    assert {"statistics", "fractions", "decimal", "csv", "zoneinfo", "xml.etree.ElementTree",
+            "email.mime.text", "concurrent.futures"} <= modules
+    assert not {"tkinter", "idlelib", "test", "crypt"} & modules
+    assert not any(".test" in name or name.endswith("__main__") for name in modules)
 
 
 def test_every_required_resource_is_in_the_collected_folder() -> None:
