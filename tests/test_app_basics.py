@@ -125,8 +125,7 @@ def test_run_gui_opens_the_window_and_writes_the_log(app_paths: AppPaths, qapp) 
     def close_soon() -> None:
         shown.extend(w.windowTitle() for w in QApplication.topLevelWidgets() if w.isVisible())
         for widget in QApplication.topLevelWidgets():
-            widget.close()
-        qapp.quit()
+            widget.close()  # the last window closing quits, as when the user closes it
 
     setup_logging(app_paths.logs)
     QTimer.singleShot(0, close_soon)

@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="keep data, settings, logs and cache under DIR")
     parser.add_argument("--model", type=Path, metavar="PATH", help="the GGUF model file to use")
     parser.add_argument("--verbose", "-v", action="store_true", help="log debug messages to stderr")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this installation without a display (with --model: load it "
+                             "and generate a few tokens), print a report, exit with 0 or 1")
     if COMMANDS:
         sub = parser.add_subparsers(dest="command", metavar="COMMAND")
         for name in COMMANDS:
@@ -71,6 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     setup_logging(paths.logs, verbose=args.verbose)
     log.info("%s %s starting (command: %s)", APP_NAME, __version__, command or "window")
+    if args.self_test:
+        from app.cli.selftest import run_self_test
+
+        return run_self_test(args.model)
     if args.model is not None and not args.model.is_file():
         print(f"oss-chat: model file not found: {args.model}", file=sys.stderr)
         return 2

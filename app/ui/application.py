@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import APP_ID, APP_NAME, __version__
 from app.core.modelfiles.library import ModelLibrary
 from app.core.paths import AppPaths
+from app.core.resources import APP_ICON, resource_path
 from app.core.storage import ConversationStore, StorageError
 from app.ui.chat_controller import ChatController
 from app.ui.crash import CrashReporter
@@ -34,7 +36,13 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     QApplication.setApplicationVersion(__version__)
     QApplication.setOrganizationDomain(APP_ID.rsplit(".", 1)[0])
     QApplication.setDesktopFileName(APP_ID)
-    return QApplication(argv if argv is not None else sys.argv[:1])
+    if sys.platform == "win32":  # one taskbar button with the Start-menu entry's icon
+        import ctypes
+
+        ctypes.windll.shell32.SetCurrentProcessExplicitAppUserModelID(APP_ID)
+    app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setWindowIcon(QIcon(str(resource_path(APP_ICON))))
+    return app
 
 
 @dataclass
