@@ -25,6 +25,7 @@ from app.core.harmony.events import StopReason
 from app.core.harmony.prompt import Message, Prompt
 from app.core.storage import ConversationStore
 from app.core.storage.models import Conversation, Effort, PythonTool
+from app.core.storage.models import Message as StoredMessage
 from app.core.storage.reply_writer import ReplyWriter
 from app.ui.chat import ChatItem, MessageListModel
 from app.ui.chat_items import chat_item, chat_items, tool_call_items
@@ -293,8 +294,21 @@ class ChatController(QObject):
         self._reply = _Reply(request_id, conversation_id, writer, effort, time.monotonic(),
                              prompt)
         if self.conversation is not None and self.conversation.id == conversation_id:
-            self._reload_items()
+            self._show_new_reply(branch, writer.message_id)
         self.generatingChanged.emit(True)
+
+    def _show_new_reply(self, branch: list[StoredMessage], reply_id: int) -> None:
+        """Add the reply's row; the rows above stay unless the branch above it changed.
+
+        A long conversation is not laid out again for every reply: only a regenerate or an
+        edit (a different branch) reloads the list.
+        """
+        shown = [self.model.item_at(row).message_id for row in range(self.model.rowCount())]
+        if shown == [m.id for m in branch[:-1] if m.role != "tool"]:
+            siblings = self.store.sibling_info(reply_id)
+            self.model.append(chat_item(branch[-1], siblings))
+        else:
+            self._reload_items()
 
     # -- streaming --------------------------------------------------------------------------
     @Slot(int, int, int)
@@ -388,7 +402,7 @@ class ChatController(QObject):
         self._reply = None
         reply.writer.finish("error", error=message)
         self.notice.emit(f"The reply failed: {message}")
-        self._after_reply(reply.conversation_id)
+        self._after_reply(reply.conversation_id, reply.writer.message_id)
 
     def _end(self, request_id: int, result: GenerationResult, status: str, *,
              chained: bool = True) -> None:
@@ -418,11 +432,13 @@ class ChatController(QObject):
             if self.model_info is not None:
                 used = result.stats.prompt_tokens + result.stats.generated_tokens
                 self.contextUsage.emit(used, self.model_info.n_ctx)
-        self._after_reply(reply.conversation_id)
+        self._after_reply(reply.conversation_id, reply.writer.message_id)
 
-    def _after_reply(self, conversation_id: int) -> None:
+    def _after_reply(self, conversation_id: int, reply_id: int) -> None:
         if self.conversation is not None and self.conversation.id == conversation_id:
             self.conversation = self.store.get_conversation(conversation_id)
-            self._reload_items()
+            stored = self.store.get_message(reply_id)
+            if not self.model.replace(chat_item(stored, self.store.sibling_info(reply_id))):
+                self._reload_items()
         self.conversationChanged.emit(conversation_id)
         self.generatingChanged.emit(False)

@@ -132,3 +132,58 @@ def test_no_text_can_produce_active_content(text: str) -> None:
             assert not name.startswith("on"), name
             if name == "href":
                 assert not (value or "").lower().lstrip().startswith(("javascript:", "data:"))
+
+
+STREAMED = """# Plan
+
+First paragraph with **bold** and `code`.
+
+```python
+x = 1
+
+y = 2
+```
+
+| a | b |
+|---|---|
+| 1 | 2 |
+
+- one
+- two
+
+1. first
+2. second
+
+> quoted
+> text
+
+```
+second block
+```
+Last line"""
+
+
+def test_blocks_join_back_to_the_text() -> None:
+    from app.ui.chat.markdown import split_blocks
+
+    blocks = split_blocks(STREAMED)
+    assert "".join(blocks) == STREAMED
+    assert any("x = 1\n\ny = 2" in block for block in blocks)  # a fence is never cut
+
+
+def test_streaming_render_matches_the_whole_render_and_reuses_finished_blocks() -> None:
+    renderer = MarkdownRenderer()
+    whole = renderer.render(STREAMED, LIGHT)
+    streamed = renderer.render(STREAMED, LIGHT, cache=False)
+    assert streamed.html == whole.html
+    assert streamed.code_blocks == whole.code_blocks == ("x = 1\n\ny = 2", "second block")
+    parsed: list[str] = []
+    original = renderer._parser.render
+
+    def counting(text, env=None):  # type: ignore[no-untyped-def]
+        parsed.append(text)
+        return original(text, env)
+
+    renderer._parser.render = counting  # type: ignore[method-assign]
+    renderer.render(STREAMED + " more", LIGHT, cache=False)
+    assert parsed == ["```\nsecond block\n```\nLast line more"]

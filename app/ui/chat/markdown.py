@@ -9,6 +9,7 @@ view decides what a click does), and images are never loaded; a web image become
 from __future__ import annotations
 
 import logging
+import re
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -62,6 +63,47 @@ def code_block_html(code: str, language: str, theme: ChatTheme, copy_href: str) 
     )
 
 
+BLOCK_CACHE_SIZE = 2048
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def split_blocks(text: str) -> list[str]:
+    """Markdown text cut at blank lines outside fenced code: blocks that render on their own.
+
+    Each block keeps its trailing blank lines, so the blocks joined are the text again.
+    """
+    blocks: list[str] = []
+    current: list[str] = []
+    fence = ""
+    for line in text.splitlines(keepends=True):
+        opener = _FENCE.match(line)
+        if fence:
+            current.append(line)
+            if opener and opener.group(1)[0] == fence[0] and len(opener.group(1)) >= len(fence) \
+                    and not line.strip()[len(opener.group(1)):]:
+                fence = ""
+        elif opener:
+            fence = opener.group(1)
+            current.append(line)
+        elif not line.strip():
+            if current:
+                current.append(line)
+                blocks.append("".join(current))
+                current = []
+            elif blocks:
+                blocks[-1] += line
+            else:
+                current.append(line)
+        else:
+            if current and not current[-1].strip():  # blank lines that opened the text
+                blocks.append("".join(current))
+                current = []
+            current.append(line)
+    if current:
+        blocks.append("".join(current))
+    return blocks
+
+
 @lru_cache(maxsize=256)
 def _highlighted(code: str, language: str, style: str) -> str:
     """Token spans with inline colours; cached so finished blocks are not re-highlighted."""
@@ -82,6 +124,7 @@ class MarkdownRenderer:
 
     def __init__(self, cache_size: int = 512) -> None:
         self._cache: OrderedDict[tuple[str, str], RenderedMarkdown] = OrderedDict()
+        self._blocks: OrderedDict[tuple[str, str, int], RenderedMarkdown] = OrderedDict()
         self._cache_size = cache_size
         self._parser = MarkdownIt(
             "commonmark", {"html": False, "linkify": False, "typographer": False, "breaks": True}
@@ -99,6 +142,8 @@ class MarkdownRenderer:
             self._parser.add_render_rule(name, rule)
 
     def render(self, text: str, theme: ChatTheme, *, cache: bool = True) -> RenderedMarkdown:
+        if not cache:
+            return self._render_streaming(text, theme)
         key = (text, theme.name)
         cached = self._cache.get(key)
         if cached is not None:
@@ -113,8 +158,33 @@ class MarkdownRenderer:
                 self._cache.popitem(last=False)
         return rendered
 
+    def _render_streaming(self, text: str, theme: ChatTheme) -> RenderedMarkdown:
+        """A reply still being written: its finished blocks come from a cache and only the
+        last one is parsed again, so an update costs the same at the end of a long reply as
+        at its start. (The finished reply is rendered whole, once.)"""
+        blocks = split_blocks(text)
+        parts: list[str] = []
+        code_blocks: list[str] = []
+        for number, block in enumerate(blocks):
+            key = (block, theme.name, len(code_blocks))
+            finished = number < len(blocks) - 1
+            rendered = self._blocks.get(key) if finished else None
+            if rendered is None:
+                env: dict[str, Any] = {"theme": theme, "code_blocks": [],
+                                       "first_code_block": len(code_blocks)}
+                rendered = RenderedMarkdown(self._parser.render(block, env),
+                                            tuple(env["code_blocks"]))
+                if finished:
+                    self._blocks[key] = rendered
+                    if len(self._blocks) > BLOCK_CACHE_SIZE:
+                        self._blocks.popitem(last=False)
+            parts.append(rendered.html)
+            code_blocks.extend(rendered.code_blocks)
+        return RenderedMarkdown("".join(parts), tuple(code_blocks))
+
     def clear_cache(self) -> None:
         self._cache.clear()
+        self._blocks.clear()
 
 
 # markdown-it render rules: (renderer, tokens, index, options, env) -> HTML.
@@ -127,7 +197,7 @@ def _render_fence(
     info = token.info.split(maxsplit=1)
     language = info[0] if info else ""
     code = token.content.removesuffix("\n")
-    number = len(env["code_blocks"])
+    number = env.get("first_code_block", 0) + len(env["code_blocks"])
     env["code_blocks"].append(code)
     return code_block_html(code, language, env["theme"], f"{COPY_CODE_PREFIX}{number}")
 
