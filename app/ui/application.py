@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import APP_ID, APP_NAME, __version__
@@ -20,6 +22,10 @@ from app.ui.qt_logging import install_qt_message_handler
 from app.ui.services.engine_service import EngineService
 
 log = logging.getLogger(__name__)
+
+# Set to 1, the app prints "shown at <Unix time>" when the window is first painted and quits:
+# how the benchmarks time a cold start to the window, from outside the process.
+EXIT_AFTER_SHOWN = "OSS_CHAT_EXIT_AFTER_SHOWN"
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -69,6 +75,23 @@ class AppSession:
         self.store.close()
 
 
+class _ExitAfterShown(QObject):
+    """Reports the first paint of the window, then quits (see EXIT_AFTER_SHOWN)."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._report)  # runs once this paint is done
+        return False
+
+    @staticmethod
+    def _report() -> None:
+        if sys.stdout is not None:  # None in a windowed build
+            sys.stdout.write(f"shown at {time.time():.6f}\n")
+            sys.stdout.flush()
+        QApplication.quit()
+
+
 def run_gui(paths: AppPaths, model: Path | None = None) -> int:
     install_qt_message_handler()
     app = create_application()
@@ -80,6 +103,9 @@ def run_gui(paths: AppPaths, model: Path | None = None) -> int:
         log.error("Cannot open the conversations: %s", exc)
         QMessageBox.critical(None, APP_NAME, str(exc))
         return 1
+    if os.environ.get(EXIT_AFTER_SHOWN) == "1":
+        watcher = _ExitAfterShown(session.window)
+        session.window.installEventFilter(watcher)
     session.window.show()
     log.info("Window shown; data in %s", paths.data)
     model_path = session.default_model(model)
