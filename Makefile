@@ -8,13 +8,14 @@ PY     := $(BIN)/python
 STAMP_RUN  := $(VENV)/.installed-run
 STAMP_DEV  := $(VENV)/.installed-dev
 ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: run test lint typecheck bench clean help
 
 help:
 	@echo "make run    install into $(VENV) and start OSS Chat (ARGS='--model PATH' to pass options)"
 	@echo "make test   install with the dev tools, run lint, contracts, type checks and tests"
-	@echo "make bench  run the benchmarks"
+	@echo "make bench  measure against llama.cpp; report in results/ (BENCH_ARGS='--quick' to try it)"
 
 $(PY):
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -34,7 +35,7 @@ run: $(STAMP_RUN)
 	$(PY) -m app $(ARGS)
 
 lint: $(STAMP_DEV)
-	$(BIN)/ruff check app tests
+	$(BIN)/ruff check app tests bench
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP_DEV)
@@ -44,7 +45,7 @@ test: lint typecheck
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP_DEV)
-	$(PY) bench/bench_store.py
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
