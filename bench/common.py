@@ -54,6 +54,7 @@ class Line:
     unit: str  # "tok/s", "×", "ms", "s", "MB", ""
     target: Target | None = None
     detail: str = ""  # runs, spread, conditions
+    disturbed: bool = False  # other processes used the CPU during a kept run: not reliable
 
     @property
     def verdict(self) -> str:
@@ -82,8 +83,8 @@ class SectionResult:
     notes: list[str] = field(default_factory=list)
 
     def add(self, name: str, value: float, unit: str, target: Target | None = None,
-            detail: str = "") -> Line:
-        line = Line(self.section, name, value, unit, target, detail)
+            detail: str = "", *, disturbed: bool = False) -> Line:
+        line = Line(self.section, name, value, unit, target, detail, disturbed)
         self.lines.append(line)
         show(line)
         return line
@@ -121,6 +122,8 @@ def show(line: Line) -> None:
     verdict = f"  {line.verdict}" if line.verdict else ""
     if line.verdict == "MISS" and line.target is not None:
         verdict += " " + line.target.miss(line.value, line.unit)
+    if line.disturbed:
+        verdict += "  (disturbed by other processes: not reliable)"
     print(f"  {line.name:<52} {fmt(line.value, line.unit):>14}{target}{verdict}", flush=True)
     if line.detail:
         print(f"  {'':<52} {line.detail}", flush=True)
@@ -157,6 +160,40 @@ def conditions(label: str) -> str:
     text = f"load average {load_average():.2f} (1 min), CPU busy {others_busy():.0f} %"
     print(f"  [{label}: {text}]", flush=True)
     return text
+
+
+class OthersMeter:
+    """How much CPU other processes used while a block ran, in cores (1.0 = one whole core).
+
+    System-wide busy time minus this process's own CPU time, over the wall time: a round
+    that others disturbed can be run again instead of skewing the median.
+    """
+
+    def __init__(self) -> None:
+        self.cores = 0.0
+
+    @staticmethod
+    def _busy() -> float:
+        times = psutil.cpu_times()
+        return sum(times) - times.idle - getattr(times, "iowait", 0.0)
+
+    @staticmethod
+    def _own() -> float:
+        times = psutil.Process().cpu_times()
+        return times.user + times.system
+
+    def __enter__(self) -> OthersMeter:
+        self._start = (time.perf_counter(), self._busy(), self._own())
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        wall, busy, own = self._start
+        elapsed = max(time.perf_counter() - wall, 1e-9)
+        self.cores = max(0.0, ((self._busy() - busy) - (self._own() - own)) / elapsed)
+
+
+DISTURBED = 0.15  # cores used by others during a round that make it worth running again
+RETRIES = 4
 
 
 def wait_for_quiet(limit: float, max_wait: float) -> None:

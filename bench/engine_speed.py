@@ -13,7 +13,17 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import SectionResult, Spread, Target, conditions, selected, wait_for_quiet
+from bench.common import (
+    DISTURBED,
+    RETRIES,
+    OthersMeter,
+    SectionResult,
+    Spread,
+    Target,
+    conditions,
+    selected,
+    wait_for_quiet,
+)
 
 DECODE_TARGET = Target(0.97, higher_is_better=True)
 PROMPT_TARGET = Target(0.95, higher_is_better=True)
@@ -118,28 +128,40 @@ def decode_rounds(args: argparse.Namespace, plan: SpeedPlan, engine, raw,  # typ
 
     runs: dict[str, list[float]] = {"engine": [], "sampled": [], "plain": []}
     sides = list(runs)
+    disturbance: list[float] = []
     for round_ in range(plan.runs):
-        wait_for_quiet(args.quiet_limit, args.quiet_wait)
-        load = conditions(f"decode round {round_ + 1}/{plan.runs}")
-        prompt = prompt_of_length(engine, 96, f"decode {round_}")
-        tokens = engine.tokenize_prompt(prompt)
-        for side in sides[round_ % 3:] + sides[:round_ % 3]:
-            if side == "engine":
-                # One more token than llama.cpp: the engine's rate starts at the first token.
-                stats = engine.generate(prompt, SamplingConfig(
-                    max_tokens=plan.gen_tokens + 1, seed=round_)).stats
-                runs[side].append(stats.decode_tok_s)
-            else:
-                raw.prompt(tokens)
-                runs[side].append(raw.generate(plan.gen_tokens, sample=side == "sampled",
-                                               seed=round_))
-        print(f"    engine {runs['engine'][-1]:.2f}, llama.cpp {runs['sampled'][-1]:.2f} "
-              f"(sampled) / {runs['plain'][-1]:.2f} (no sampling) tok/s  [{load}]", flush=True)
+        for attempt in range(RETRIES):
+            wait_for_quiet(args.quiet_limit, args.quiet_wait)
+            load = conditions(f"decode round {round_ + 1}/{plan.runs}")
+            prompt = prompt_of_length(engine, 96, f"decode {round_} {attempt}")
+            tokens = engine.tokenize_prompt(prompt)
+            figures: dict[str, float] = {}
+            with OthersMeter() as others:
+                for side in sides[round_ % 3:] + sides[:round_ % 3]:
+                    if side == "engine":
+                        # One more token than llama.cpp: the engine's rate starts at the first.
+                        figures[side] = engine.generate(prompt, SamplingConfig(
+                            max_tokens=plan.gen_tokens + 1, seed=round_)).stats.decode_tok_s
+                    else:
+                        raw.prompt(tokens)
+                        figures[side] = raw.generate(plan.gen_tokens,
+                                                     sample=side == "sampled", seed=round_)
+            print(f"    engine {figures['engine']:.2f}, llama.cpp {figures['sampled']:.2f} "
+                  f"(sampled) / {figures['plain']:.2f} (no sampling) tok/s; others used "
+                  f"{others.cores:.2f} cores  [{load}]", flush=True)
+            if others.cores < DISTURBED:
+                break
+            print("    (disturbed by other processes: this round again)", flush=True)
+        disturbance.append(others.cores)
+        for side, value in figures.items():
+            runs[side].append(value)
     result.series["decode_runs"] = {"engine": runs["engine"], "llama.cpp (dist)": runs["sampled"],
                                     "llama.cpp (no sampling)": runs["plain"]}
     report_pair(result, "decode", runs["engine"], runs["sampled"], plain=runs["plain"],
                 target=DECODE_TARGET,
-                what=f"{plan.gen_tokens} tokens after a 96-token prompt")
+                what=f"{plan.gen_tokens} tokens after a 96-token prompt; others used up to "
+                     f"{max(disturbance):.2f} cores during a kept round",
+                disturbed=max(disturbance) >= DISTURBED)
     return runs["engine"]
 
 
@@ -149,44 +171,60 @@ def prompt_rounds(args: argparse.Namespace, plan: SpeedPlan, engine, raw,  # typ
     from app.core.engine.config import SamplingConfig
 
     runs: dict[str, list[float]] = {"engine": [], "raw": []}
+    disturbance: list[float] = []
     for round_ in range(plan.prompt_runs):
-        wait_for_quiet(args.quiet_limit, args.quiet_wait)
-        load = conditions(f"prompt round {round_ + 1}/{plan.prompt_runs}")
-        prompt = prompt_of_length(engine, plan.prompt_tokens,
-                                  f"prompt {round_} {random.random()}")
-        tokens = engine.tokenize_prompt(prompt)
-        evaluated = 0
-        for side in (["engine", "raw"] if round_ % 2 == 0 else ["raw", "engine"]):
-            if side == "engine":
-                stats = engine.generate(prompt, SamplingConfig(max_tokens=1, seed=round_)).stats
-                runs[side].append(stats.prompt_tok_s)
-                evaluated = stats.evaluated_tokens
-            else:
-                runs[side].append(len(tokens) / raw.prompt(tokens))
-        print(f"    engine {runs['engine'][-1]:.2f} tok/s ({evaluated} evaluated), llama.cpp "
-              f"{runs['raw'][-1]:.2f} tok/s ({len(tokens)})  [{load}]", flush=True)
+        for _attempt in range(RETRIES):
+            wait_for_quiet(args.quiet_limit, args.quiet_wait)
+            load = conditions(f"prompt round {round_ + 1}/{plan.prompt_runs}")
+            prompt = prompt_of_length(engine, plan.prompt_tokens,
+                                      f"prompt {round_} {random.random()}")
+            tokens = engine.tokenize_prompt(prompt)
+            evaluated = 0
+            figures: dict[str, float] = {}
+            with OthersMeter() as others:
+                for side in (["engine", "raw"] if round_ % 2 == 0 else ["raw", "engine"]):
+                    if side == "engine":
+                        stats = engine.generate(prompt, SamplingConfig(max_tokens=1,
+                                                                       seed=round_)).stats
+                        figures[side] = stats.prompt_tok_s
+                        evaluated = stats.evaluated_tokens
+                    else:
+                        figures[side] = len(tokens) / raw.prompt(tokens)
+            print(f"    engine {figures['engine']:.2f} tok/s ({evaluated} evaluated), "
+                  f"llama.cpp {figures['raw']:.2f} tok/s ({len(tokens)}); others used "
+                  f"{others.cores:.2f} cores  [{load}]", flush=True)
+            if others.cores < DISTURBED:
+                break
+            print("    (disturbed by other processes: this round again)", flush=True)
+        disturbance.append(others.cores)
+        for side, value in figures.items():
+            runs[side].append(value)
     result.series["prompt_runs"] = {"engine": runs["engine"], "llama.cpp": runs["raw"]}
     report_pair(result, "prompt", runs["engine"], runs["raw"], plain=None, target=PROMPT_TARGET,
-                what=f"{plan.prompt_tokens}-token prompt, batch {N_BATCH}")
+                what=f"{plan.prompt_tokens}-token prompt, batch {N_BATCH}; others used up to "
+                     f"{max(disturbance):.2f} cores during a kept round",
+                disturbed=max(disturbance) >= DISTURBED)
     return runs["engine"]
 
 
 def report_pair(result: SectionResult, kind: str, engine: list[float], raw: list[float], *,
-                plain: list[float] | None, target: Target, what: str) -> None:
+                plain: list[float] | None, target: Target, what: str, disturbed: bool) -> None:
     e, r = Spread.of(engine), Spread.of(raw)
-    result.add(f"{kind}: engine", e.median, "tok/s", detail=f"{what}; {e.describe('tok/s')}")
+    result.add(f"{kind}: engine", e.median, "tok/s", detail=f"{what}; {e.describe('tok/s')}",
+               disturbed=disturbed)
     result.add(f"{kind}: llama.cpp" + (" (same sampler chain)" if plain else ""), r.median,
-               "tok/s", detail=r.describe("tok/s"))
+               "tok/s", detail=r.describe("tok/s"), disturbed=disturbed)
     paired = [a / b for a, b in zip(engine, raw, strict=True)]
     result.add(f"{kind}: engine / llama.cpp", e.median / r.median, "×", target,
                detail=f"ratio of medians; per-round ratios {min(paired):.3f} – "
-                      f"{max(paired):.3f}")
+                      f"{max(paired):.3f}", disturbed=disturbed)
     if plain:
         p = Spread.of(plain)
         result.add(f"{kind}: llama.cpp without sampling (llama-bench tg)", p.median, "tok/s",
-                   detail=p.describe("tok/s"))
+                   detail=p.describe("tok/s"), disturbed=disturbed)
         result.add(f"{kind}: engine / llama.cpp without sampling", e.median / p.median, "×",
-                   target, detail="includes the cost of sampling 201,088 logits per token")
+                   target, detail="includes the cost of sampling 201,088 logits per token",
+                   disturbed=disturbed)
 
 
 def main() -> int:

@@ -8,6 +8,8 @@ Offscreen (QT_QPA_PLATFORM=offscreen), so it runs anywhere; painting still happe
 - Opening a 2,000-message conversation, and switching between ordinary ones: from
   `ChatController.open_conversation` until the chat view has painted and stopped building
   message documents.
+- Decode speed in the app: the benchmark model through the same session, the window showing
+  the reply (the GUI thread competes with llama.cpp's threads for the cores).
 - Cold start: `python -m app` until the window's first paint (OSS_CHAT_EXIT_AFTER_SHOWN).
 - The chat view alone (bench/bench_chatview.py): first show and the time per streamed update.
 """
@@ -28,7 +30,10 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from bench.common import (
+    DISTURBED,
+    RETRIES,
     ROOT,
+    OthersMeter,
     SectionResult,
     Spread,
     Target,
@@ -59,6 +64,7 @@ STREAM_SCRIPT = (
 STREAM_LOOP_FROM = 6  # the table is written once
 STREAM_TOKENS = 2000  # a long answer: about 13,000 characters
 STREAM_TIMEOUT = 90.0  # seconds; about 10 s on a quiet machine
+APP_DECODE_TOKENS = 64
 
 
 def _tick_gaps(until, timeout: float) -> list[float]:  # type: ignore[no-untyped-def]
@@ -193,6 +199,11 @@ def run(args: argparse.Namespace, result: SectionResult) -> None:
                 _wait(app, lambda: session.controller.model_info is not None, 60, "the model")
                 wait_for_quiet(args.quiet_limit, args.quiet_wait)
                 stream_stalls(app, session, result)
+            if selected(args, "appdecode"):
+                from bench.common import bench_model
+
+                app_decode(app, session, bench_model(args), args, runs=max(3, runs // 2),
+                           result=result)
         finally:
             session.close()
             session.window.close()
@@ -234,7 +245,8 @@ def stream_stalls(app, session, result: SectionResult) -> None:  # type: ignore[
     load = conditions("streaming")
     controller.send("Write a long answer with code, please.", "medium")
     started = time.perf_counter()
-    gaps = _tick_gaps(lambda: bool(finished), STREAM_TIMEOUT)
+    with OthersMeter() as others:
+        gaps = _tick_gaps(lambda: bool(finished), STREAM_TIMEOUT)
     elapsed = time.perf_counter() - started
     if not finished:  # a machine too busy to finish in time: report what streamed
         controller.stop()
@@ -250,7 +262,53 @@ def stream_stalls(app, session, result: SectionResult) -> None:  # type: ignore[
                       f"Markdown) in {elapsed:.1f} s, {stats.decode_tok_s:.0f} tok/s; "  # type: ignore[attr-defined]
                       f"longest stall in the first quarter {early:.0f} ms, in the last "
                       f"{late:.0f} ms; median tick gap {statistics.median(gaps):.2f} ms, "
-                      f"{sum(g > 16 for g in gaps)} gaps over 16 ms; {load}")
+                      f"{sum(g > 16 for g in gaps)} gaps over 16 ms; others used "
+                      f"{others.cores:.2f} cores; {load}")
+
+
+def app_decode(app, session, model: Path, args: argparse.Namespace, *,  # type: ignore[no-untyped-def]
+               runs: int, result: SectionResult) -> None:
+    """Decode speed as the user gets it: the engine thread beside a window that shows the reply.
+
+    The GUI thread needs the CPU too, and llama.cpp's threads wait for each other at every
+    graph node: what the window costs the decode loop shows here.
+    """
+    from app.core.engine.config import EngineConfig, SamplingConfig
+
+    controller = session.controller
+    loaded: list[object] = []
+    controller.modelLoaded.connect(loaded.append)
+    controller.load_model(model, EngineConfig(n_ctx=4096, n_threads=args.threads or None))
+    _wait(app, lambda: bool(loaded), 900, "the benchmark model")
+    controller.sampling = SamplingConfig(max_tokens=APP_DECODE_TOKENS + 1)
+    finished: list[object] = []
+    controller.replyFinished.connect(finished.append)
+    rates: list[float] = []
+    disturbance: list[float] = []
+    for run_ in range(runs + 1):  # the first one warms up
+        for _attempt in range(RETRIES):
+            wait_for_quiet(args.quiet_limit, args.quiet_wait)
+            load = conditions(f"decode in the app {run_}/{runs}")
+            controller.new_chat()
+            finished.clear()
+            with OthersMeter() as others:
+                controller.send(f"Tell me a story, number {run_} {random.random()}.", "medium")
+                _wait(app, lambda: bool(finished), 900, "the reply")
+            rate = finished[0].decode_tok_s  # type: ignore[attr-defined]
+            print(f"    {rate:.2f} tok/s; others used {others.cores:.2f} cores  [{load}]",
+                  flush=True)
+            if not run_ or others.cores < DISTURBED:
+                break
+            print("    (disturbed by other processes: this run again)", flush=True)
+        if run_:
+            rates.append(rate)
+            disturbance.append(others.cores)
+    spread = Spread.of(rates)
+    result.series["app_decode_tok_s"] = rates
+    result.add("decode in the app (window showing the reply)", spread.median, "tok/s",
+               disturbed=max(disturbance) >= DISTURBED,
+               detail=f"{APP_DECODE_TOKENS} tokens; {spread.describe('tok/s')}; compare with "
+                      "the engine alone under Engine speed")
 
 
 def cold_start(data_root: Path, runs: int, result: SectionResult) -> None:

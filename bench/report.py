@@ -66,9 +66,9 @@ class Machine:
 def verdict_text(line: Line) -> str:
     if not line.verdict:
         return ""
-    if line.verdict == "PASS" or line.target is None:
-        return "PASS"
-    return f"**MISS** {line.target.miss(line.value, line.unit)}"
+    text = ("PASS" if line.verdict == "PASS" or line.target is None
+            else f"**MISS** {line.target.miss(line.value, line.unit)}")
+    return text + (" (disturbed: not reliable)" if line.disturbed else "")
 
 
 def summary_table(lines: Sequence[Line], *, targets_only: bool) -> str:
@@ -90,6 +90,8 @@ def print_summary(lines: Sequence[Line]) -> None:
         verdict = line.verdict
         if verdict == "MISS":
             verdict += " " + line.target.miss(line.value, line.unit)
+        if line.disturbed:
+            verdict += " (disturbed: not reliable)"
         print(f"  {line.section:<13} {line.name:<52} {fmt(line.value, line.unit):>14}  "
               f"target {line.target.describe(line.unit):<12} {verdict}")
 
@@ -240,7 +242,7 @@ def write_report(results: dict[str, SectionResult], folder: Path, *, model: str,
         "",
     ]
     if missed:
-        out += ["Missed: " + "; ".join(f"{line.name} {verdict_text(line)[9:]}"
+        out += ["Missed: " + "; ".join(f"{line.name} {verdict_text(line).removeprefix('**MISS** ')}"
                                        for line in missed) + ".", ""]
     for name, result in results.items():
         out += [f"## {name}", "", summary_table(result.lines, targets_only=False), ""]

@@ -19,17 +19,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import ROOT, SectionResult, load_average
+from bench.common import ROOT, Line, SectionResult, load_average
 
 # Section module -> (title, the measurements it can be limited to with --only).
 SECTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "engine_speed": ("Engine speed", ("decode", "prompt")),
     "latency": ("Latency", ("ttft", "stop")),
-    "gui": ("GUI", ("stall", "open", "cold", "view")),
+    "gui": ("GUI", ("stall", "open", "appdecode", "cold", "view")),
     "memory": ("Memory", ("memory",)),
     "store": ("Store", ("store",)),
 }
-NEEDS_MODEL = {"engine_speed", "latency", "memory"}
+NEEDS_MODEL = {"engine_speed", "latency", "gui", "memory"}
 
 
 def parse_args() -> argparse.Namespace:
@@ -73,6 +73,19 @@ def section_command(module: str, args: argparse.Namespace, model: Path | None, o
     return command
 
 
+def add_derived(results: dict[str, SectionResult]) -> None:
+    """Figures that need two sections: the app's decode speed against llama.cpp's."""
+    speed, gui = results.get("Engine speed"), results.get("GUI")
+    if speed is None or gui is None:
+        return
+    raw = next((x for x in speed.lines if x.name.startswith("decode: llama.cpp (same")), None)
+    app = next((x for x in gui.lines if x.name.startswith("decode in the app")), None)
+    if raw is not None and app is not None:
+        gui.lines.append(Line("GUI", "decode in the app / llama.cpp", app.value / raw.value, "×",
+                              detail="medians from two processes (not interleaved); "
+                                     "informational"))
+
+
 def main() -> int:
     args = parse_args()
     started = datetime.datetime.now()
@@ -113,6 +126,7 @@ def main() -> int:
             results[title] = SectionResult.read(out)
             (args.results / out.name).write_bytes(out.read_bytes())
 
+    add_derived(results)
     from bench.report import print_summary, write_report
 
     lines = [line for result in results.values() for line in result.lines]

@@ -27,10 +27,10 @@ def run(args: argparse.Namespace, result: SectionResult) -> None:
         target = Target(timing.target) if timing.target is not None else None
         value = timing.worst if target is not None else timing.median
         label = "worst" if target is not None else "median"
-        result.add(timing.name.strip(" ."), value, "ms", target,
+        result.add("store: " + timing.name.strip(" ."), value, "ms", target,
                    detail=f"{label} of {repeat}; median {timing.median:.2f} ms, first "
                           f"{timing.first:.2f} ms {timing.detail}".rstrip())
-    result.add("database size", size / 1e6, "MB",
+    result.add("store: database size", size / 1e6, "MB",
                detail=f"for {characters / 1e6:.1f} MB of text; {load}")
 
 
