@@ -16,13 +16,14 @@ BUNDLE_EXE := dist/OSS Chat.app/Contents/MacOS/oss-chat
 else
 BUNDLE_EXE := dist/oss-chat/oss-chat
 endif
+BENCH_ARGS ?=
 
 .PHONY: run test lint typecheck bench package package-check clean help
 
 help:
 	@echo "make run    install into $(VENV) and start OSS Chat (ARGS='--model PATH' to pass options)"
 	@echo "make test   install with the dev tools, run lint, contracts, type checks and tests"
-	@echo "make bench  run the benchmarks"
+	@echo "make bench  measure against llama.cpp; report in results/ (BENCH_ARGS='--quick' to try it)"
 	@echo "make package        build the bundle (PyInstaller), then the .deb and .tar.gz (Linux)"
 	@echo "                    or an unsigned .dmg (macOS); Windows: packaging/windows/build.ps1"
 	@echo "make package-check  build, then run the bundle's --self-test and check the .deb"
@@ -55,7 +56,7 @@ test: lint typecheck
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP_DEV)
-	$(PY) bench/bench_store.py
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 package: $(STAMP_DEV)
 ifneq ($(UNAME),Darwin)

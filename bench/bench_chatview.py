@@ -12,12 +12,12 @@ import random
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.ui.pyside_workarounds import keep_singletons_alive
 from PySide6.QtWidgets import QApplication
 
 from app.ui.chat import ChatItem, ChatView, MessageListModel
@@ -72,9 +72,18 @@ def stream_chunks(rng: random.Random) -> list[str]:
     return chunks
 
 
-def main() -> int:
-    app = QApplication(sys.argv[:1])
-    keep_singletons_alive()
+@dataclass(frozen=True)
+class ViewFigures:
+    first_show_ms: float
+    documents_at_show: int
+    full_layout_ms: float
+    stalls_ms: list[float]
+    streamed_builds: int
+    following: bool
+
+
+def measure(app: QApplication) -> ViewFigures:
+    """Show the long conversation, then stream into it; every figure in milliseconds."""
     model = MessageListModel(conversation(MESSAGES))
     view = ChatView()
     view.resize(1000, 800)
@@ -98,20 +107,28 @@ def main() -> int:
         started = time.perf_counter()
         model.update_streaming("live", answer_delta=chunk)
         app.processEvents()
-        stalls.append(time.perf_counter() - started)
-    streamed_builds = view.delegate.documents_built - built_before
-
-    ms = 1000
-    print(f"messages: {MESSAGES}, viewport 1000x800, Qt platform {app.platformName()}")
-    print(f"first show (layout + paint until settled): {first_show * ms:.1f} ms, "
-          f"{built_at_show} message documents built")
-    print(f"one full layout of all rows: {full_layout * ms:.1f} ms")
-    print(f"streaming {UPDATES} updates: longest stall {max(stalls) * ms:.1f} ms, "
-          f"median {statistics.median(stalls) * ms:.2f} ms, "
-          f"95th percentile {statistics.quantiles(stalls, n=20)[-1] * ms:.1f} ms")
-    print(f"documents built while streaming: {streamed_builds} (one per update, the live row)")
-    print(f"still following the bottom: {view.is_following()}")
+        stalls.append((time.perf_counter() - started) * 1000)
+    figures = ViewFigures(first_show * 1000, built_at_show, full_layout * 1000, stalls,
+                          view.delegate.documents_built - built_before, view.is_following())
     view.close()
+    view.deleteLater()
+    return figures
+
+
+def main() -> int:
+    app = QApplication(sys.argv[:1])
+    figures = measure(app)
+    stalls = figures.stalls_ms
+    print(f"messages: {MESSAGES}, viewport 1000x800, Qt platform {app.platformName()}")
+    print(f"first show (layout + paint until settled): {figures.first_show_ms:.1f} ms, "
+          f"{figures.documents_at_show} message documents built")
+    print(f"one full layout of all rows: {figures.full_layout_ms:.1f} ms")
+    print(f"streaming {UPDATES} updates: longest stall {max(stalls):.1f} ms, "
+          f"median {statistics.median(stalls):.2f} ms, "
+          f"95th percentile {statistics.quantiles(stalls, n=20)[-1]:.1f} ms")
+    print(f"documents built while streaming: {figures.streamed_builds} "
+          "(one per update, the live row)")
+    print(f"still following the bottom: {figures.following}")
     return 0
 
 

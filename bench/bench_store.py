@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,7 @@ def _accumulate(values: Any) -> Any:
         yield total
 
 
-def _insert_conversation(store: ConversationStore, text: TextMaker, rng: random.Random,
+def insert_conversation(store: ConversationStore, text: TextMaker, rng: random.Random,
                          turns: int, created_at: float) -> tuple[int, int]:
     """One conversation of `turns` user/assistant pairs; returns (id, characters of text)."""
     characters = 0
@@ -118,12 +119,12 @@ def build(path: Path) -> tuple[int, int, TextMaker]:
         begin = time.time() - 3 * 365 * 86400
         for index in range(CONVERSATIONS):
             turns = int(mean_turns) + (rng.random() < mean_turns % 1)
-            _id, size = _insert_conversation(store, text, rng, turns, begin + index * 9000)
+            _id, size = insert_conversation(store, text, rng, turns, begin + index * 9000)
             characters += size
             if index % 1000 == 999:
                 report(f"  built {index + 1:,} conversations "
                        f"({time.perf_counter() - start:.0f} s)")
-        long_id, size = _insert_conversation(store, text, rng, LONG_CONVERSATION // 2,
+        long_id, size = insert_conversation(store, text, rng, LONG_CONVERSATION // 2,
                                              time.time() - 86400)
         characters += size
         for index in range(3):  # a few pinned ones, as in real use
@@ -142,9 +143,25 @@ def timed(action: Callable[[], object], repeat: int) -> tuple[float, float, floa
     return times[0], statistics.median(times), max(times)
 
 
+@dataclass(frozen=True)
+class Timing:
+    """One measured operation, in milliseconds; the target applies to the worst run."""
+
+    name: str
+    first: float
+    median: float
+    worst: float
+    target: float | None = None
+    detail: str = ""
+
+
+TIMINGS: list[Timing] = []  # every line measured, for the benchmark suite's report
+
+
 def line(name: str, result: tuple[float, float, float], target: float | None = None,
          detail: str = "") -> None:
     first, median, worst = result
+    TIMINGS.append(Timing(name, first, median, worst, target, detail))
     verdict = "" if target is None else ("  OK" if worst <= target else "  OVER TARGET")
     target_text = "" if target is None else f" (target <= {target:.0f} ms)"
     report(f"{name:<44} first {first:7.2f} ms  median {median:7.2f} ms  max {worst:7.2f} ms"
@@ -157,7 +174,8 @@ def _stream_once(store: ConversationStore, conversation_id: int) -> None:
     writer.finish()
 
 
-def measure(path: Path, long_id: int, characters: int, text: TextMaker, repeat: int) -> None:
+def measure(path: Path, long_id: int, characters: int, text: TextMaker, repeat: int) -> int:
+    """Time everything (see the module's docstring); returns the database's size in bytes."""
     open_time = timed(lambda: ConversationStore.open(path).close(), 3)
     with ConversationStore.open(path) as store:
         with store._db.read() as conn:
@@ -203,6 +221,7 @@ def measure(path: Path, long_id: int, characters: int, text: TextMaker, repeat: 
     size += wal.stat().st_size if wal.exists() else 0
     report(f"\ndatabase file {size / 1e6:.1f} MB for {characters / 1e6:.1f} MB of text "
            f"(x{size / characters:.2f}: text, full-text index, ids and stats)")
+    return size
 
 
 def main() -> int:

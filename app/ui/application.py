@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -25,6 +27,10 @@ from app.ui.services.engine_service import EngineService
 from app.ui.setup import WelcomeView
 
 log = logging.getLogger(__name__)
+
+# Set to 1, the app prints "shown at <Unix time>" when the window is first painted and quits:
+# how the benchmarks time a cold start to the window, from outside the process.
+EXIT_AFTER_SHOWN = "OSS_CHAT_EXIT_AFTER_SHOWN"
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -116,6 +122,23 @@ class AppSession:
         self.store.close()
 
 
+class _ExitAfterShown(QObject):
+    """Reports the first paint of the window, then quits (see EXIT_AFTER_SHOWN)."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._report)  # runs once this paint is done
+        return False
+
+    @staticmethod
+    def _report() -> None:
+        if sys.stdout is not None:  # None in a windowed build
+            sys.stdout.write(f"shown at {time.time():.6f}\n")
+            sys.stdout.flush()
+        QApplication.quit()
+
+
 def run_gui(paths: AppPaths, model: Path | None = None) -> int:
     install_qt_message_handler()
     app = create_application()
@@ -127,6 +150,9 @@ def run_gui(paths: AppPaths, model: Path | None = None) -> int:
         log.error("Cannot open the conversations: %s", exc)
         QMessageBox.critical(None, APP_NAME, str(exc))
         return 1
+    if os.environ.get(EXIT_AFTER_SHOWN) == "1":
+        watcher = _ExitAfterShown(session.window)
+        session.window.installEventFilter(watcher)
     session.window.show()
     log.info("Window shown; data in %s", paths.data)
     QTimer.singleShot(0, lambda: session.start_model(model))

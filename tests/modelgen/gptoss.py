@@ -73,12 +73,8 @@ def tensor_shapes(shape: Shape, n_vocab: int) -> dict[str, tuple[int, ...]]:
     return shapes
 
 
-def write_gptoss_gguf(path: Path, shape: Shape, vocab: Vocab,
-                      weight: Callable[[str, tuple[int, ...]], np.ndarray],
-                      *, name: str = "test-gpt-oss") -> Path:
-    """Write the model; `weight(name, shape)` supplies each tensor (float32 or float16)."""
-    tmp = path.with_name(path.name + ".part")
-    writer = gguf.GGUFWriter(str(tmp), ARCH)
+def add_metadata(writer: gguf.GGUFWriter, shape: Shape, vocab: Vocab, name: str) -> None:
+    """The hyper-parameters and tokenizer keys llama.cpp's gpt-oss loader reads."""
     writer.add_name(name)
     writer.add_block_count(shape.n_layer)
     writer.add_context_length(shape.context_length)
@@ -106,6 +102,15 @@ def write_gptoss_gguf(path: Path, shape: Shape, vocab: Vocab,
     writer.add_bos_token_id(vocab.marker("<|startoftext|>"))
     writer.add_eos_token_id(vocab.marker("<|return|>"))
     writer.add_pad_token_id(vocab.marker("<|endoftext|>"))
+
+
+def write_gptoss_gguf(path: Path, shape: Shape, vocab: Vocab,
+                      weight: Callable[[str, tuple[int, ...]], np.ndarray],
+                      *, name: str = "test-gpt-oss") -> Path:
+    """Write the model; `weight(name, shape)` supplies each tensor (float32 or float16)."""
+    tmp = path.with_name(path.name + ".part")
+    writer = gguf.GGUFWriter(str(tmp), ARCH)
+    add_metadata(writer, shape, vocab, name)
     for tensor_name, tensor_shape in tensor_shapes(shape, len(vocab)).items():
         data = weight(tensor_name, tensor_shape)
         if data.shape != tensor_shape:

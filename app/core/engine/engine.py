@@ -257,6 +257,8 @@ class Engine:
                 if ended is not None:
                     result.messages = list(parser.messages)
                     return self._complete(result, ended, first_at)
+                if stats.generated_tokens >= limit or len(self._cached) + 1 >= context.n_ctx:
+                    break  # the last token's logits would never be used: do not evaluate it
                 context.decode_one(token)
                 self._cached.append(token)
         finally:
