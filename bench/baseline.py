@@ -28,13 +28,22 @@ class NonFiniteLogits(RuntimeError):
 
 
 class RawLlama:
-    def __init__(self, path: Path, *, n_ctx: int, n_threads: int, n_batch: int) -> None:
+    """A context of its own; the weights are loaded from `path`, or shared when `model` (a
+    llama_model pointer) is given: then both sides read the very same memory, and how the
+    kernel happened to place two copies of 12 GB cannot favour either.
+    """
+
+    def __init__(self, path: Path, *, n_ctx: int, n_threads: int, n_batch: int,
+                 model: Any = None) -> None:
         lib.llama_backend_init()
-        params = lib.llama_model_default_params()
-        params.n_gpu_layers = -1  # everything on the GPU when there is one, like the engine
-        self.model = lib.llama_model_load_from_file(str(path).encode(), params)
-        if not self.model:
-            raise RuntimeError(f"llama.cpp could not load {path}")
+        self.owns_model = model is None
+        if model is None:
+            params = lib.llama_model_default_params()
+            params.n_gpu_layers = -1  # everything on the GPU when there is one, as the engine
+            model = lib.llama_model_load_from_file(str(path).encode(), params)
+            if not model:
+                raise RuntimeError(f"llama.cpp could not load {path}")
+        self.model = model
         cparams = lib.llama_context_default_params()
         cparams.n_ctx = n_ctx
         cparams.n_batch = cparams.n_ubatch = n_batch
@@ -116,9 +125,9 @@ class RawLlama:
             lib.llama_batch_free(self.batch)
             lib.llama_free(self.ctx)
             self.ctx = None
-        if self.model:
+        if self.model and self.owns_model:
             lib.llama_model_free(self.model)
-            self.model = None
+        self.model = None
 
 
 def quiet_log() -> Any:

@@ -87,9 +87,13 @@ def run(args: argparse.Namespace, model: Path, result: SectionResult) -> None:
     threads = config.threads
     engine = Engine()
     info = engine.load(model, config)
-    raw = RawLlama(model, n_ctx=info.n_ctx, n_threads=threads, n_batch=N_BATCH)
+    # The weights are shared: llama.cpp repacks the MXFP4 experts into ~9.7 GB of its own
+    # memory per loaded copy, and two copies beside the page cache leave the machine short.
+    raw = RawLlama(model, n_ctx=info.n_ctx, n_threads=threads, n_batch=N_BATCH,
+                   model=engine._model.pointer if engine._model else None)
     result.note(f"model {model.name}, {info.backend} ({info.device}), {threads} threads, "
-                f"context {info.n_ctx}, batch {N_BATCH}")
+                f"context {info.n_ctx}, batch {N_BATCH}; llama.cpp's side has a context of its "
+                "own on the engine's loaded weights")
 
     # Warm up both (pages of the mapped weights, first-use setup) and check the weights.
     warm = prompt_of_length(engine, 64, "warm-up")

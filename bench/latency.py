@@ -200,8 +200,8 @@ def _stop_once(engine, prompt, delay: float, *, during_prompt: bool  # type: ign
 
     def owner() -> None:
         try:
-            outcome.append(engine.generate(prompt, SamplingConfig(max_tokens=100_000, seed=3),
-                                           cancel=cancel, on_prompt_progress=on_progress))
+            outcome.append(engine.generate(prompt, SamplingConfig(seed=3), cancel=cancel,
+                                           on_prompt_progress=on_progress))
         finally:
             returned.append(time.perf_counter())
 
@@ -215,6 +215,8 @@ def _stop_once(engine, prompt, delay: float, *, during_prompt: bool  # type: ign
     cancel.set()
     stopped_at = time.perf_counter()
     thread.join()
+    if not outcome:
+        raise RuntimeError("the generation failed before it could be stopped (see above)")
     stats = outcome[0].stats  # type: ignore[attr-defined]
     return (returned[0] - stopped_at) * 1000, stats.generated_tokens, stats.stop_reason
 
@@ -242,7 +244,7 @@ def stop_latency(engine, plan: LatencyPlan, result: SectionResult) -> None:  # t
         prompt = Prompt(model_identity=f"Stop document {run_} {rng.random()}",
                         messages=(Message("user", document),))
         ms, generated, reason = _stop_once(engine, prompt,
-                                           rng.uniform(0.05, 0.6) * reading_time,
+                                           rng.uniform(0.05, 0.3) * reading_time,
                                            during_prompt=True)
         reading.append(ms)
         print(f"    while reading a {plan.stop_prompt_tokens}-token prompt: {ms:6.1f} ms "
