@@ -33,16 +33,21 @@ def model() -> MessageListModel:
     return MessageListModel(make_items(6))
 
 
-@pytest.fixture
-def view(qtbot, model: MessageListModel) -> Iterator[ChatView]:
-    chat_view = ChatView()
+def shown_view(qtbot, model: MessageListModel, view_class: type[ChatView] = ChatView) -> ChatView:
+    """A view of `model` on screen, laid out and painted."""
+    chat_view = view_class()
     qtbot.addWidget(chat_view)
     chat_view.setModel(model)
     chat_view.resize(*VIEW_SIZE)
     chat_view.show()
     qtbot.waitExposed(chat_view)
     settle(qtbot)
-    yield chat_view
+    return chat_view
+
+
+@pytest.fixture
+def view(qtbot, model: MessageListModel) -> Iterator[ChatView]:
+    yield shown_view(qtbot, model)
 
 
 def settle(qtbot) -> None:

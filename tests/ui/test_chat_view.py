@@ -15,20 +15,10 @@ from app.ui.chat.message_document import (
     TOGGLE_PREFIX,
     tool_section,
 )
-from tests.ui.conftest import VIEW_SIZE, make_items, settle
+from tests.ui.conftest import VIEW_SIZE, make_items, settle, shown_view
 
 REASONING_LINK = f"{TOGGLE_PREFIX}{REASONING_SECTION}"
 
-
-def shown_view(qtbot, model: MessageListModel) -> ChatView:
-    view = ChatView()
-    qtbot.addWidget(view)
-    view.setModel(model)
-    view.resize(*VIEW_SIZE)
-    view.show()
-    qtbot.waitExposed(view)
-    settle(qtbot)
-    return view
 
 
 def click_link(qtbot, view: ChatView, message_id: object, href: str) -> None:
@@ -100,13 +90,8 @@ class LayoutCountingView(ChatView):
 
 def test_an_update_that_keeps_the_rows_height_lays_out_no_rows(qtbot, model) -> None:
     model.append(ChatItem("live", "assistant", "Start", status="streaming"))
-    view = LayoutCountingView()
-    qtbot.addWidget(view)
-    view.setModel(model)
-    view.resize(*VIEW_SIZE)
-    view.show()
-    qtbot.waitExposed(view)
-    settle(qtbot)
+    view = shown_view(qtbot, model, LayoutCountingView)
+    assert isinstance(view, LayoutCountingView)
     before = view.layouts
 
     for _ in range(10):
@@ -498,5 +483,5 @@ def test_a_dark_theme_rebuilds_with_dark_code_colours(qtbot, view) -> None:
     settle(qtbot)
     assert built  # visible rows were rebuilt in the new colours
     index = view.row_index(5)
-    html = view.delegate.document_for(view.style_option(index), index).toHtml()
+    html = view.delegate.document_for(view.style_option(index), index).to_html()
     assert "#0d1117" in html.lower()  # github-dark's code background

@@ -174,7 +174,7 @@ class ChatView(QListView):
         """What a message shows right now as plain text (open sections, badges, status)."""
         index = self.row_index(message_id)
         document = self._delegate.document_for(self.style_option(index), index)
-        return document.toPlainText() if document is not None else ""
+        return document.to_plain_text() if document is not None else ""
 
     def link_rects(self, message_id: MessageId, href: str) -> list[QRect]:
         """Where a link of a message is drawn, in viewport coordinates (empty if not drawn)."""

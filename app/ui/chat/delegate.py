@@ -1,10 +1,11 @@
-"""Paints messages through cached QTextDocuments, one document per message version.
+"""Paints messages through cached documents, one stacked document per message version.
 
 A view lays out every row to size its scroll bar, so `sizeHint` must be cheap for all of them:
 rows whose document has not been built yet get an estimate from their text length, and the
 real height replaces it once the row is painted (the delegate then asks for a new layout). So
-opening a 2,000-message chat builds documents only for the rows on screen, and a streaming
-update rebuilds only the live row's document.
+opening a 2,000-message chat builds documents only for the rows on screen. A message's pieces
+(see stacked_document.py) are cached by their HTML, so a streaming update builds only the
+piece that changed, and the finished reply reuses the pieces of its last update.
 """
 
 from __future__ import annotations
@@ -27,27 +28,19 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import (
-    QAbstractTextDocumentLayout,
-    QColor,
-    QFont,
-    QFontMetrics,
-    QPainter,
-    QPalette,
-    QTextDocument,
-)
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QTextDocument
 from PySide6.QtWidgets import QAbstractScrollArea, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from app.ui.chat.items import ChatItem, MessageId
 from app.ui.chat.markdown import MarkdownRenderer
 from app.ui.chat.message_document import (
     REASONING_SECTION,
-    anchor_rects,
     build_document,
     compose_message,
     has_reasoning_header,
 )
 from app.ui.chat.message_model import MessageListModel
+from app.ui.chat.stacked_document import StackedDocument
 from app.ui.chat.theme import LIGHT, ChatTheme
 
 log = logging.getLogger(__name__)
@@ -62,6 +55,7 @@ BUBBLE_PADDING_Y = 8
 BUBBLE_RADIUS = 12
 BUBBLE_MAX_FRACTION = 0.8
 DOCUMENT_CACHE_SIZE = 256
+PIECE_CACHE_SIZE = 4096
 SIZE_CACHE_LIMIT = 50_000
 _Index = QModelIndex | QPersistentModelIndex
 _KEYBOARD_FOCUS = QStyle.StateFlag.State_HasFocus | QStyle.StateFlag.State_KeyboardFocusChange
@@ -71,7 +65,7 @@ _KnownSize = tuple[int, int, QSize]  # message version, view width, size
 
 @dataclass
 class _CachedDocument:
-    document: QTextDocument
+    document: StackedDocument
     copy_texts: dict[str, str]
 
 
@@ -103,11 +97,13 @@ class MessageDelegate(QStyledItemDelegate):
         self._theme = LIGHT
         self._documents: OrderedDict[tuple[MessageId, int, str, frozenset[str]], _CachedDocument]
         self._documents = OrderedDict()
+        self._pieces: OrderedDict[tuple[str, str], QTextDocument] = OrderedDict()
         self._sizes: dict[MessageId, _KnownSize] = {}
         self._width: int | None = None
         self._open_sections: dict[MessageId, frozenset[str]] = {}
         self._reasoning_open_by_default = False
         self.documents_built = 0
+        self.pieces_built = 0
 
     # -- settings ------------------------------------------------------------------------
 
@@ -154,6 +150,7 @@ class MessageDelegate(QStyledItemDelegate):
     def clear_caches(self) -> None:
         """Forget built documents and heights (after a font change)."""
         self._documents.clear()
+        self._pieces.clear()
         self._sizes.clear()
         self._renderer.clear_cache()
 
@@ -225,7 +222,7 @@ class MessageDelegate(QStyledItemDelegate):
         cached = self._document(item, version, option)
         geometry = self._geometry(item, cached.document, self._row_width(option))
         local = QPointF(pos - option.rect.topLeft()) - geometry.document_origin
-        return str(cached.document.documentLayout().anchorAt(local))
+        return cached.document.anchor_at(local)
 
     def anchor_rects(self, option: QStyleOptionViewItem, index: _Index,
                      href: str) -> list[QRect]:
@@ -237,7 +234,7 @@ class MessageDelegate(QStyledItemDelegate):
         geometry = self._geometry(item, cached.document, self._row_width(option))
         offset = QPointF(option.rect.topLeft()) + geometry.document_origin
         return [rect.translated(offset).toAlignedRect()
-                for rect in anchor_rects(cached.document, href)]
+                for rect in cached.document.anchor_rects(href)]
 
     def copy_text(self, option: QStyleOptionViewItem, index: _Index, href: str) -> str | None:
         """The text a Copy link of this message copies, or None if it has no such link."""
@@ -247,7 +244,7 @@ class MessageDelegate(QStyledItemDelegate):
         return self._document(item, version, option).copy_texts.get(href)
 
     def document_for(self, option: QStyleOptionViewItem,
-                     index: _Index) -> QTextDocument | None:
+                     index: _Index) -> StackedDocument | None:
         """The document a row is painted from (built if needed); None for a foreign index."""
         item, version = _item_of(index)
         return self._document(item, version, option).document if item is not None else None
@@ -259,8 +256,8 @@ class MessageDelegate(QStyledItemDelegate):
             return QRect()
         document = self._document(item, version, option).document
         origin = self._geometry(item, document, self._row_width(option)).document_origin
-        size = QSize(math.ceil(document.idealWidth()), math.ceil(document.size().height()))
-        return QRect((QPointF(option.rect.topLeft()) + origin).toPoint(), size)
+        return QRect((QPointF(option.rect.topLeft()) + origin).toPoint(),
+                     QSize(*document.size_px()))
 
     def footer_rect(self, option: QStyleOptionViewItem, index: _Index) -> QRect:
         """The strip under a message where its actions go, in viewport coordinates."""
@@ -295,8 +292,8 @@ class MessageDelegate(QStyledItemDelegate):
         cached = self._documents.get(key)
         if cached is None:
             content = compose_message(item, self._theme, sections, self._renderer)
-            cached = _CachedDocument(build_document(content.html, option.font, text_width),
-                                     content.copy_texts)
+            pieces = [self._piece(html, option.font, text_width) for html in content.pieces]
+            cached = _CachedDocument(StackedDocument(pieces), content.copy_texts)
             self._documents[key] = cached
             if len(self._documents) > DOCUMENT_CACHE_SIZE:
                 self._documents.popitem(last=False)
@@ -304,18 +301,30 @@ class MessageDelegate(QStyledItemDelegate):
             self.documentBuilt.emit(item.message_id)
         else:
             self._documents.move_to_end(key)
-            if cached.document.textWidth() != text_width:  # a resize only re-lays it out
-                cached.document.setTextWidth(text_width)
+        cached.document.set_text_width(text_width)  # after a resize, only a new layout
         return cached
 
-    def _geometry(self, item: ChatItem, document: QTextDocument, view_width: int) -> _Geometry:
+    def _piece(self, html: str, font: QFont, text_width: int) -> QTextDocument:
+        key = (html, font.key())
+        piece = self._pieces.get(key)
+        if piece is None:
+            piece = self._pieces[key] = build_document(html, font, text_width)
+            self.pieces_built += 1
+            if len(self._pieces) > PIECE_CACHE_SIZE:
+                self._pieces.popitem(last=False)
+        else:
+            self._pieces.move_to_end(key)
+        return piece
+
+    def _geometry(self, item: ChatItem, document: StackedDocument,
+                  view_width: int) -> _Geometry:
         left, width = _column(view_width)
-        doc_height = math.ceil(document.size().height())
+        doc_height = math.ceil(document.height())
         if item.role != "user":
             footer = QRect(left, TOP_PADDING + doc_height, width, FOOTER_HEIGHT)
             return _Geometry(QPointF(left, TOP_PADDING), None, footer,
                              TOP_PADDING + doc_height + FOOTER_HEIGHT)
-        text_width = min(math.ceil(document.idealWidth()), math.ceil(document.textWidth()))
+        text_width = min(math.ceil(document.ideal_width()), math.ceil(document.text_width()))
         bubble_width = text_width + 2 * BUBBLE_PADDING_X
         bubble_height = doc_height + 2 * BUBBLE_PADDING_Y
         bubble = QRectF(left + width - bubble_width, TOP_PADDING, bubble_width, bubble_height)
@@ -337,16 +346,13 @@ class MessageDelegate(QStyledItemDelegate):
         chrome = FOOTER_HEIGHT + TOP_PADDING + (2 * BUBBLE_PADDING_Y if item.role == "user" else 0)
         return chrome + lines * metrics.lineSpacing()
 
-    def _paint_document(self, painter: QPainter, document: QTextDocument, origin: QPointF,
+    def _paint_document(self, painter: QPainter, document: StackedDocument, origin: QPointF,
                         item: ChatItem, visible: QRectF) -> None:
         """Draw only the part on screen: a long reply can be many viewports tall."""
         painter.save()
         painter.translate(origin)
-        context = QAbstractTextDocumentLayout.PaintContext()
-        context.clip = visible
-        text = self._theme.user_text if item.role == "user" else self._theme.text
-        context.palette.setColor(QPalette.ColorRole.Text, QColor(text))
-        document.documentLayout().draw(painter, context)
+        document.draw(painter, visible,
+                      self._theme.user_text if item.role == "user" else self._theme.text)
         painter.restore()
 
     def _paint_switcher(self, painter: QPainter, item: ChatItem, footer: QRect,

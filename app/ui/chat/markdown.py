@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,10 +40,15 @@ WEB_SCHEMES = ("http://", "https://")
 
 @dataclass(frozen=True)
 class RenderedMarkdown:
-    """HTML for a QTextDocument and the exact text of each code block, in order."""
+    """HTML for each Markdown block (laid out one under the other) and the exact text of
+    each code block, in order."""
 
-    html: str
+    blocks: tuple[str, ...]
     code_blocks: tuple[str, ...]
+
+    @property
+    def html(self) -> str:
+        return "".join(self.blocks)
 
 
 def code_block_html(code: str, language: str, theme: ChatTheme, copy_href: str) -> str:
@@ -142,49 +148,66 @@ class MarkdownRenderer:
             self._parser.add_render_rule(name, rule)
 
     def render(self, text: str, theme: ChatTheme, *, cache: bool = True) -> RenderedMarkdown:
-        if not cache:
-            return self._render_streaming(text, theme)
+        """The text rendered block by block; finished blocks come from a cache, so a reply
+        that is still streaming (`cache=False`) parses only its last block again, and the
+        finished reply's blocks are exactly those its last update showed."""
         key = (text, theme.name)
-        cached = self._cache.get(key)
+        cached = self._cache.get(key) if cache else None
         if cached is not None:
             self._cache.move_to_end(key)
             return cached
-        env: dict[str, Any] = {"theme": theme, "code_blocks": []}
-        html = self._parser.render(text, env)
-        rendered = RenderedMarkdown(html, tuple(env["code_blocks"]))
+        rendered = self._render_blocks(split_blocks(text), theme, last_is_final=cache)
         if cache:
             self._cache[key] = rendered
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return rendered
 
-    def _render_streaming(self, text: str, theme: ChatTheme) -> RenderedMarkdown:
-        """A reply still being written: its finished blocks come from a cache and only the
-        last one is parsed again, so an update costs the same at the end of a long reply as
-        at its start. (The finished reply is rendered whole, once.)"""
-        blocks = split_blocks(text)
+    def _render_blocks(self, blocks: list[str], theme: ChatTheme, *,
+                       last_is_final: bool) -> RenderedMarkdown:
         parts: list[str] = []
         code_blocks: list[str] = []
         for number, block in enumerate(blocks):
             key = (block, theme.name, len(code_blocks))
-            finished = number < len(blocks) - 1
-            rendered = self._blocks.get(key) if finished else None
+            finished = last_is_final or number < len(blocks) - 1
+            rendered = self._blocks.get(key)
             if rendered is None:
                 env: dict[str, Any] = {"theme": theme, "code_blocks": [],
                                        "first_code_block": len(code_blocks)}
-                rendered = RenderedMarkdown(self._parser.render(block, env),
+                rendered = RenderedMarkdown((self._parser.render(block, env),),
                                             tuple(env["code_blocks"]))
                 if finished:
                     self._blocks[key] = rendered
                     if len(self._blocks) > BLOCK_CACHE_SIZE:
                         self._blocks.popitem(last=False)
-            parts.append(rendered.html)
+            else:
+                self._blocks.move_to_end(key)
+            parts.extend(rendered.blocks)
             code_blocks.extend(rendered.code_blocks)
-        return RenderedMarkdown("".join(parts), tuple(code_blocks))
+        return RenderedMarkdown(tuple(parts), tuple(code_blocks))
 
     def clear_cache(self) -> None:
         self._cache.clear()
         self._blocks.clear()
+
+
+WARM_UP_LANGUAGES = ("python", "bash", "javascript", "typescript", "json", "c", "cpp", "java",
+                     "rust", "go", "sql", "yaml", "html", "css")
+
+
+def warm_up(theme: ChatTheme) -> None:
+    """Pay the one-off costs of a first render (Pygments imports each lexer and compiles its
+    rules on first use: tens of milliseconds each) before a reply needs them. Meant for a
+    background thread: that work is Python code, which gives the GUI thread the
+    interpreter every few milliseconds."""
+    started = time.perf_counter()
+    text = "\n\n".join(f"**{name}** `x`\n\n```{name}\nx = 1\n```" for name in WARM_UP_LANGUAGES)
+    try:
+        MarkdownRenderer().render(f"# Title\n\n- item\n\n| a |\n|---|\n| 1 |\n\n{text}", theme)
+    except Exception:  # only a head start: the first real render pays instead
+        log.warning("Warming up the Markdown renderer failed", exc_info=True)
+        return
+    log.debug("Markdown renderer warmed up in %.0f ms", (time.perf_counter() - started) * 1000)
 
 
 # markdown-it render rules: (renderer, tokens, index, options, env) -> HTML.

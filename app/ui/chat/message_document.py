@@ -31,20 +31,25 @@ def tool_section(number: int) -> str:
 
 @dataclass(frozen=True)
 class MessageContent:
-    """The HTML of a message and, for each Copy link in it, the text that link copies."""
+    """A message as the HTML of its pieces (laid out one under the other: the header, each
+    Markdown block of the answer, the footer) and, for each Copy link, the text it copies."""
 
-    html: str
+    pieces: tuple[str, ...]
     copy_texts: dict[str, str]
+
+    @property
+    def html(self) -> str:
+        return "".join(self.pieces)
 
 
 def compose_message(
     item: ChatItem, theme: ChatTheme, expanded: frozenset[str], renderer: MarkdownRenderer
 ) -> MessageContent:
-    """The HTML for one message; `expanded` names its open sections (e.g. "reasoning")."""
+    """The pieces of one message; `expanded` names its open sections (e.g. "reasoning")."""
     if item.role == "user":
-        return MessageContent(_plain_html(item.answer), {})
+        return MessageContent((_plain_html(item.answer),), {})
     if item.role == "tool":
-        return MessageContent(_tool_output_html(item, theme, expanded), {})
+        return MessageContent((_tool_output_html(item, theme, expanded),), {})
     parts: list[str] = []
     copy_texts: dict[str, str] = {}
     meta = [_effort_badge(item, theme), _reasoning_header(item, theme, expanded)]
@@ -63,11 +68,10 @@ def compose_message(
             parts.append(code_block_html(call.arguments, language, theme, href))
             parts.append(f'<p style="color: {theme.muted};">{_plain_html(call.result)}</p>')
     rendered = renderer.render(item.answer, theme, cache=not item.is_streaming)
-    parts.append(rendered.html)
     copy_texts.update(_answer_copy_texts(rendered.code_blocks))
-    parts.append(_status_html(item, theme))
-    parts.append(_stats_html(item, theme))
-    return MessageContent("".join(parts), copy_texts)
+    footer = _status_html(item, theme) + _stats_html(item, theme)
+    pieces = ("".join(parts), *rendered.blocks, footer)
+    return MessageContent(tuple(piece for piece in pieces if piece) or ("",), copy_texts)
 
 
 def reasoning_label(item: ChatItem) -> str:
