@@ -84,6 +84,19 @@ class RawLlama:
         self.position = len(tokens)
         return time.perf_counter() - started
 
+    def rewind(self, tokens: list[int]) -> None:
+        """Back to just after `tokens` (read before by `prompt`): the cache keeps all but the
+        last, which is evaluated again for fresh logits, as the engine's prefix reuse does."""
+        last = len(tokens) - 1
+        if not lib.llama_memory_seq_rm(lib.llama_get_memory(self.ctx), 0, last, -1):
+            raise RuntimeError("llama.cpp could not trim its cache")
+        batch = self.batch
+        batch.token[0], batch.pos[0], batch.n_seq_id[0] = tokens[last], last, 1
+        batch.seq_id[0][0], batch.logits[0], batch.n_tokens = 0, 1, 1
+        if lib.llama_decode(self.ctx, batch) != 0:
+            raise RuntimeError("llama_decode failed")
+        self.position = len(tokens)
+
     def check_logits(self) -> None:
         logits = np.ctypeslib.as_array(lib.llama_get_logits_ith(self.ctx, -1),
                                        shape=(self.n_vocab,))

@@ -1,9 +1,12 @@
 """Decode and prompt speed: the app's engine against llama.cpp on the same model and threads.
 
-Runs alternate (engine, llama.cpp with sampling, llama.cpp without sampling, then the next
-round in a rotated order) so that other work on the machine disturbs every side alike; the
-ratio is taken between medians. The engine is measured by its own statistics
-(`GenerationStats.decode_tok_s`, `prompt_tok_s`): what the app shows the user.
+Each decode round measures every side twice in mirrored order (engine, llama.cpp with
+sampling, llama.cpp without, then the same backwards; the next round starts from another
+side), so a machine whose speed drifts during a round (a shared VM's does by ±10 %) slows
+every side alike. The figure compared with the target is the median of the per-round ratios:
+the rounds are paired, and the ratio of the two sides' medians, which mixes rounds, is shown
+beside it. The engine is measured by its own statistics (`GenerationStats.decode_tok_s`,
+`prompt_tok_s`): what the app shows the user.
 """
 
 from __future__ import annotations
@@ -42,8 +45,8 @@ class SpeedPlan:
         if args.quick:
             return cls(runs=args.runs or 3, gen_tokens=32, prompt_tokens=256,
                        prompt_runs=args.runs or 2)
-        return cls(runs=args.runs or 5, gen_tokens=64, prompt_tokens=512,
-                   prompt_runs=max(3, (args.runs or 5) * 3 // 5))
+        return cls(runs=args.runs or 7, gen_tokens=48, prompt_tokens=512,
+                   prompt_runs=max(3, (args.runs or 7) * 5 // 7))
 
 
 def words(rng: random.Random, count: int) -> str:
@@ -127,7 +130,8 @@ def run(args: argparse.Namespace, model: Path, result: SectionResult) -> None:
 
 def decode_rounds(args: argparse.Namespace, plan: SpeedPlan, engine, raw,  # type: ignore[no-untyped-def]
                   result: SectionResult) -> list[float]:
-    """Engine, llama.cpp sampling, llama.cpp not sampling; in a rotated order each round."""
+    """Engine, llama.cpp sampling, llama.cpp not sampling, then backwards; each round starts
+    from another side. A side's figure for the round is the mean of its two rates."""
     from app.core.engine.config import SamplingConfig
 
     runs: dict[str, list[float]] = {"engine": [], "sampled": [], "plain": []}
@@ -139,17 +143,20 @@ def decode_rounds(args: argparse.Namespace, plan: SpeedPlan, engine, raw,  # typ
             load = conditions(f"decode round {round_ + 1}/{plan.runs}")
             prompt = prompt_of_length(engine, 96, f"decode {round_} {attempt}")
             tokens = engine.tokenize_prompt(prompt)
-            figures: dict[str, float] = {}
+            raw.prompt(tokens)  # later runs rewind to it; the engine reuses its own prefix
+            rates: dict[str, list[float]] = {side: [] for side in sides}
+            order = sides[round_ % 3:] + sides[:round_ % 3]
             with OthersMeter() as others:
-                for side in sides[round_ % 3:] + sides[:round_ % 3]:
+                for side in order + order[::-1]:
                     if side == "engine":
                         # One more token than llama.cpp: the engine's rate starts at the first.
-                        figures[side] = engine.generate(prompt, SamplingConfig(
-                            max_tokens=plan.gen_tokens + 1, seed=round_)).stats.decode_tok_s
+                        rates[side].append(engine.generate(prompt, SamplingConfig(
+                            max_tokens=plan.gen_tokens + 1, seed=round_)).stats.decode_tok_s)
                     else:
-                        raw.prompt(tokens)
-                        figures[side] = raw.generate(plan.gen_tokens,
-                                                     sample=side == "sampled", seed=round_)
+                        raw.rewind(tokens)
+                        rates[side].append(raw.generate(plan.gen_tokens,
+                                                        sample=side == "sampled", seed=round_))
+            figures = {side: sum(values) / len(values) for side, values in rates.items()}
             print(f"    engine {figures['engine']:.2f}, llama.cpp {figures['sampled']:.2f} "
                   f"(sampled) / {figures['plain']:.2f} (no sampling) tok/s; others used "
                   f"{others.cores:.2f} cores  [{load}]", flush=True)
@@ -218,16 +225,18 @@ def report_pair(result: SectionResult, kind: str, engine: list[float], raw: list
                disturbed=disturbed)
     result.add(f"{kind}: llama.cpp" + (" (same sampler chain)" if plain else ""), r.median,
                "tok/s", detail=r.describe("tok/s"), disturbed=disturbed)
-    paired = [a / b for a, b in zip(engine, raw, strict=True)]
-    result.add(f"{kind}: engine / llama.cpp", e.median / r.median, "×", target,
-               detail=f"ratio of medians; per-round ratios {min(paired):.3f} – "
-                      f"{max(paired):.3f}", disturbed=disturbed)
+    paired = Spread.of([a / b for a, b in zip(engine, raw, strict=True)])
+    result.add(f"{kind}: engine / llama.cpp", paired.median, "×", target,
+               detail=f"median of the per-round ratios ({paired.low:.3f} – {paired.high:.3f}); "
+                      f"ratio of the medians {e.median / r.median:.3f}", disturbed=disturbed)
     if plain:
         p = Spread.of(plain)
         result.add(f"{kind}: llama.cpp without sampling (llama-bench tg)", p.median, "tok/s",
                    detail=p.describe("tok/s"), disturbed=disturbed)
-        result.add(f"{kind}: engine / llama.cpp without sampling", e.median / p.median, "×",
-                   target, detail="includes the cost of sampling 201,088 logits per token",
+        unsampled = Spread.of([a / b for a, b in zip(engine, plain, strict=True)])
+        result.add(f"{kind}: engine / llama.cpp without sampling", unsampled.median, "×",
+                   target, detail="includes the cost of sampling 201,088 logits per token; "
+                                  f"per-round ratios {unsampled.low:.3f} – {unsampled.high:.3f}",
                    disturbed=disturbed)
 
 
