@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,6 @@ from app.core.modelfiles.library import ModelLibrary
 from app.core.paths import AppPaths
 from app.core.resources import APP_ICON, resource_path
 from app.core.storage import ConversationStore, StorageError
-from app.ui.chat import markdown
 from app.ui.chat_controller import ChatController
 from app.ui.crash import CrashReporter
 from app.ui.main_window import MainWindow
@@ -81,8 +79,6 @@ class AppSession:
             if notice:
                 window.status.showMessage(notice, 30000)
         session._reopen_last_conversation()
-        threading.Thread(target=markdown.warm_up, args=(window.chat_view.delegate.theme,),
-                         name="markdown-warm-up", daemon=True).start()
         return session
 
     def _reopen_last_conversation(self) -> None:

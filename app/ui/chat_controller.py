@@ -27,7 +27,7 @@ from app.core.storage import ConversationStore
 from app.core.storage.models import Conversation, Effort, PythonTool
 from app.core.storage.models import Message as StoredMessage
 from app.core.storage.reply_writer import ReplyWriter
-from app.ui.chat import ChatItem, MessageListModel
+from app.ui.chat import ChatItem, MessageListModel, markdown
 from app.ui.chat_items import chat_item, chat_items, tool_call_items
 from app.ui.services.engine_service import EngineService, StreamUpdate
 from app.ui.services.python_service import PythonService
@@ -125,6 +125,7 @@ class ChatController(QObject):
     # -- model ------------------------------------------------------------------------------
     def load_model(self, path: Path, config: EngineConfig | None = None) -> None:
         self._set_model_state(ModelState.LOADING, "0%")
+        markdown.warm_up_in_background()  # while the model loads, not before the first paint
         self._load_request = self.engine.load(path, config)
 
     @property

@@ -80,8 +80,7 @@ def test_warming_up_compiles_the_code_highlighters_before_a_reply_needs_them() -
         "from pygments.lexers.rust import RustLexer\n"
         "assert '_tokens' not in RustLexer.__dict__\n"
         "from app.ui.chat.markdown import warm_up\n"
-        "from app.ui.chat.theme import LIGHT\n"
-        "warm_up(LIGHT)\n"
+        "warm_up()\n"
         "assert '_tokens' in RustLexer.__dict__\n"
     )
     subprocess.run([sys.executable, "-c", script], check=True, timeout=60)

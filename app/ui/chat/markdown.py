@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -28,7 +29,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.lexers.special import TextLexer
 from pygments.util import ClassNotFound
 
-from app.ui.chat.theme import ChatTheme
+from app.ui.chat.theme import DARK, LIGHT, ChatTheme
 
 log = logging.getLogger(__name__)
 
@@ -195,19 +196,30 @@ WARM_UP_LANGUAGES = ("python", "bash", "javascript", "typescript", "json", "c", 
                      "rust", "go", "sql", "yaml", "html", "css")
 
 
-def warm_up(theme: ChatTheme) -> None:
+def warm_up() -> None:
     """Pay the one-off costs of a first render (Pygments imports each lexer and compiles its
-    rules on first use: tens of milliseconds each) before a reply needs them. Meant for a
-    background thread: that work is Python code, which gives the GUI thread the
-    interpreter every few milliseconds."""
+    rules on first use: tens of milliseconds each) before a reply needs them."""
     started = time.perf_counter()
     text = "\n\n".join(f"**{name}** `x`\n\n```{name}\nx = 1\n```" for name in WARM_UP_LANGUAGES)
     try:
-        MarkdownRenderer().render(f"# Title\n\n- item\n\n| a |\n|---|\n| 1 |\n\n{text}", theme)
+        for theme in (LIGHT, DARK):
+            MarkdownRenderer().render(f"# Title\n\n- item\n\n| a |\n|---|\n| 1 |\n\n{text}",
+                                      theme)
     except Exception:  # only a head start: the first real render pays instead
         log.warning("Warming up the Markdown renderer failed", exc_info=True)
         return
     log.debug("Markdown renderer warmed up in %.0f ms", (time.perf_counter() - started) * 1000)
+
+
+_warm_up_started = threading.Event()
+
+
+def warm_up_in_background() -> None:
+    """Run `warm_up` once per process on a thread of its own (while a model loads, say): the
+    work is Python code, which hands the GUI thread the interpreter every few milliseconds."""
+    if not _warm_up_started.is_set():
+        _warm_up_started.set()
+        threading.Thread(target=warm_up, name="markdown-warm-up", daemon=True).start()
 
 
 # markdown-it render rules: (renderer, tokens, index, options, env) -> HTML.
