@@ -65,7 +65,20 @@ class RawLlama:
         """Evaluate `tokens` from an empty cache; returns the seconds it took."""
         self.clear()
         started = time.perf_counter()
-        done = 0
+        self._evaluate(tokens, 0)
+        return time.perf_counter() - started
+
+    def rewind(self, tokens: list[int]) -> None:
+        """Back to just after `tokens` (read before by `prompt`): the cache keeps all but the
+        last, which is evaluated again for fresh logits, as the engine's prefix reuse does."""
+        last = len(tokens) - 1
+        if not lib.llama_memory_seq_rm(lib.llama_get_memory(self.ctx), 0, last, -1):
+            raise RuntimeError("llama.cpp could not trim its cache")
+        self._evaluate(tokens, last)
+
+    def _evaluate(self, tokens: list[int], start: int) -> None:
+        """Decode tokens[start:] in batches; logits for the last one only."""
+        done = start
         while done < len(tokens):
             chunk = tokens[done:done + self.n_batch]
             batch = self.batch
@@ -81,20 +94,6 @@ class RawLlama:
                 raise RuntimeError("llama_decode failed")
             done += len(chunk)
         lib.llama_synchronize(self.ctx)
-        self.position = len(tokens)
-        return time.perf_counter() - started
-
-    def rewind(self, tokens: list[int]) -> None:
-        """Back to just after `tokens` (read before by `prompt`): the cache keeps all but the
-        last, which is evaluated again for fresh logits, as the engine's prefix reuse does."""
-        last = len(tokens) - 1
-        if not lib.llama_memory_seq_rm(lib.llama_get_memory(self.ctx), 0, last, -1):
-            raise RuntimeError("llama.cpp could not trim its cache")
-        batch = self.batch
-        batch.token[0], batch.pos[0], batch.n_seq_id[0] = tokens[last], last, 1
-        batch.seq_id[0][0], batch.logits[0], batch.n_tokens = 0, 1, 1
-        if lib.llama_decode(self.ctx, batch) != 0:
-            raise RuntimeError("llama_decode failed")
         self.position = len(tokens)
 
     def check_logits(self) -> None:
